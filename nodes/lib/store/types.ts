@@ -24,7 +24,8 @@ export interface IdempotencyRecord {
 }
 
 export type ClaimOutcome =
-  | { outcome: 'claimed'; record: IdempotencyRecord }
+  /** `takeover` is true when an expired in-progress lease of another holder was taken over. */
+  | { outcome: 'claimed'; record: IdempotencyRecord; takeover?: boolean }
   | { outcome: 'completed'; record: IdempotencyRecord }
   | { outcome: 'in_progress'; record: IdempotencyRecord }
   | { outcome: 'fingerprint_mismatch'; record: IdempotencyRecord };
@@ -105,6 +106,9 @@ export interface MiddlewareStore {
 
   getWatermark(key: string): Promise<string | undefined>;
   setWatermark(key: string, value: string): Promise<void>;
+
+  /** Deletes completed idempotency records whose TTL ended before `now`; returns how many (Redis expires keys itself). */
+  sweepExpired?(now: number): Promise<number>;
 
   close(): Promise<void>;
 }
