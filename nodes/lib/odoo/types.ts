@@ -18,6 +18,23 @@ export interface OdooConnectionOptions {
   concurrency?: number;
   /** TLS certificate verification; default true. */
   rejectUnauthorized?: boolean;
+  /** Circuit breaker shared by every node on the connection; `false` turns it off. Defaults in CircuitOptions. */
+  circuit?: CircuitOptions | false;
+  /** Largest response body accepted, in bytes; default 64 MiB. A bigger answer fails as a protocol error. */
+  maxResponseBytes?: number;
+}
+
+export interface CircuitOptions {
+  /** Consecutive retryable failures that open the circuit; default 5. */
+  failureThreshold?: number;
+  /** How long the circuit stays open before one probe call is let through; default 30000 ms. */
+  coolDownMs?: number;
+  /** Sliding window for the failure rate; default 30000 ms. */
+  windowMs?: number;
+  /** Calls needed in the window before the failure rate counts; default 10. */
+  minCalls?: number;
+  /** Share of retryable failures in the window (0..1) that opens the circuit; default 0.5. */
+  failureRate?: number;
 }
 
 export interface CallOptions {

@@ -1,0 +1,18 @@
+/** The Odoo client: one import for the nodes. */
+export { createOdooClient, CLIENT_DEFAULTS, type OdooClientDeps, type OdooClientWithState } from './client';
+export { CircuitBreaker, CIRCUIT_DEFAULTS, type CallOutcome, type CircuitPermit } from './circuit-breaker';
+export { OdooError, isOdooError, trimDebug, DEBUG_LIMIT, type OdooErrorKind, type OdooErrorInit } from './errors';
+export { parseRetryAfter } from './classify';
+export { toPositional } from './jsonrpc';
+export { createHttpTransport, TransportError, type HttpTransport, type HttpRequest, type HttpResponse } from './transport';
+export type {
+  CallOptions,
+  CircuitOptions,
+  CircuitState,
+  ConnectionReport,
+  OdooClient,
+  OdooConnectionOptions,
+  OdooProtocol,
+  OdooProtocolSetting,
+  ServerInfo,
+} from './types';
