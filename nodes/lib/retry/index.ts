@@ -1,0 +1,5 @@
+export * from './classify';
+export * from './policy';
+export * from './plan';
+export * from './serialize';
+export * from './controller';
