@@ -3,7 +3,7 @@
  * Pages are fetched one after another and handed to `onBatch`, which is awaited before the next fetch, so a
  * slow consumer (and the watermark save) holds back the reads.
  */
-import { ValidationError } from '../errors';
+import { MiddlewareError, ValidationError } from '../errors';
 import type { CallOptions, OdooClient } from '../odoo/types';
 import { advanceWatermark, incrementalDomain, INCREMENTAL_ORDER, type Watermark } from './incremental';
 
@@ -136,7 +136,14 @@ async function readPages(call: Call, req: ReadRequest, onBatch: (batch: Batch) =
     const records = fetched.slice(0, size);
     remaining -= records.length;
     const last = fetched.length <= size || remaining <= 0;
-    if (req.incremental) watermark = advanceWatermark(watermark, records);
+    if (req.incremental) {
+      const previous = watermark;
+      watermark = advanceWatermark(watermark, records);
+      // A server ignoring the watermark condition would make keyset paging loop forever.
+      if (!last && previous !== undefined && watermark?.writeDate === previous.writeDate && watermark.id === previous.id) {
+        throw new MiddlewareError('protocol', `Incremental read of ${req.model} did not advance past write_date ${previous.writeDate}, id ${previous.id}`);
+      }
+    }
     await onBatch({ result: records, count: records.length, index, last, ...(watermark ? { watermark } : {}) });
     total += records.length;
     index += 1;
