@@ -1,8 +1,9 @@
 /**
  * Canonical objects <-> Odoo record values. Forward functions produce the `vals` odoo-write sends (x2many lines
  * as `[0, 0, vals]` commands, many2one ids resolved through an OdooResolver); reverse functions read records as
- * Odoo returns them (many2one `[id, name]`, `false` for empty) back into canonical objects. None of them throws
- * on bad data: each unresolvable field becomes a `{path, message}`.
+ * Odoo returns them (many2one `[id, name]`, `false` for empty) back into canonical objects. Bad data never
+ * throws: each unresolvable field becomes a `{path, message}`. A failing Odoo call (timeout, auth...) rejects
+ * with its OdooError, so the node fails the message for a retry instead of calling the data invalid.
  */
 import type { FieldError, MappingResult } from '../../mapper/types';
 import { toIsoDate, toIsoDatetime, toOdooDatetime } from '../../mapper/values';
@@ -76,13 +77,9 @@ export async function partyToOdoo(input: unknown, ctx: OdooPresetContext): Promi
       const path = `addresses[${mainIndex}].country`;
       if (!ctx.resolver) errors.push({ path, message: `${NO_CONNECTION} the country` });
       else {
-        try {
-          const id = await ctx.resolver.countryId(main.country);
-          if (id === undefined) errors.push({ path, message: `no res.country with code '${main.country}'` });
-          else vals.country_id = id;
-        } catch (err) {
-          errors.push({ path, message: errorText(err) });
-        }
+        const id = await ctx.resolver.countryId(main.country);
+        if (id === undefined) errors.push({ path, message: `no res.country with code '${main.country}'` });
+        else vals.country_id = id;
       }
     }
   }
@@ -121,13 +118,9 @@ export async function partyFromOdoo(input: unknown, ctx: OdooPresetContext): Pro
     const id = m2oId(r.country_id) as number;
     if (!ctx.resolver) errors.push({ path: 'addresses[0].country', message: `${NO_CONNECTION} the country code` });
     else {
-      try {
-        const code = (await ctx.resolver.countryCodes([id])).get(id);
-        if (code) address.country = code;
-        else errors.push({ path: 'addresses[0].country', message: `res.country ${id} has no code` });
-      } catch (err) {
-        errors.push({ path: 'addresses[0].country', message: errorText(err) });
-      }
+      const code = (await ctx.resolver.countryCodes([id])).get(id);
+      if (code) address.country = code;
+      else errors.push({ path: 'addresses[0].country', message: `res.country ${id} has no code` });
     }
   }
   if (Object.keys(address).length > 0) party.addresses = [{ type: 'main', ...address }];
@@ -185,13 +178,7 @@ async function linesToOdoo(lines: Obj[], shape: LineShape, requireProduct: boole
   const wanted = skus.filter((s): s is string => s !== undefined);
   if (wanted.length > 0) {
     if (!ctx.resolver) errors.push({ path: 'lines', message: `${NO_CONNECTION} products by SKU` });
-    else {
-      try {
-        ids = await ctx.resolver.productIds(wanted);
-      } catch (err) {
-        errors.push({ path: 'lines', message: errorText(err) });
-      }
-    }
+    else ids = await ctx.resolver.productIds(wanted);
   }
   return lines.map((line, i) => {
     const vals: Obj = {};
@@ -218,17 +205,12 @@ async function partnerFor(customer: unknown, ctx: OdooPresetContext, errors: Fie
     errors.push({ path: 'customer', message: `${NO_CONNECTION} the customer` });
     return undefined;
   }
-  try {
-    const id = await ctx.resolver.partnerId(ref);
-    if (id === undefined) {
-      const keys = [ref.externalId && `externalId '${ref.externalId}'`, ref.email && `email '${ref.email}'`].filter(Boolean).join(' or ');
-      errors.push({ path: 'customer', message: keys ? `no res.partner matches ${keys}` : 'needs odooId, externalId or email' });
-    }
-    return id;
-  } catch (err) {
-    errors.push({ path: 'customer', message: errorText(err) });
-    return undefined;
+  const id = await ctx.resolver.partnerId(ref);
+  if (id === undefined) {
+    const keys = [ref.externalId && `externalId '${ref.externalId}'`, ref.email && `email '${ref.email}'`].filter(Boolean).join(' or ');
+    errors.push({ path: 'customer', message: keys ? `no res.partner matches ${keys}` : 'needs odooId, externalId or email' });
   }
+  return id;
 }
 
 /** Reads the lines (ids -> records with the resolver, or records already embedded) and the SKUs of their products. */
@@ -241,24 +223,13 @@ async function linesFromOdoo(record: OdooRecord, model: string, shape: LineShape
       errors.push({ path: 'lines', message: `${NO_CONNECTION} ${shape.linesField} ids into lines` });
       return [];
     }
-    try {
-      const read = await ctx.resolver.read(model, ids, fields);
-      const byId = new Map(read.map((r) => [r.id as number, r]));
-      rows = ids.map((id) => byId.get(id)).filter((r): r is OdooRecord => r !== undefined);
-    } catch (err) {
-      errors.push({ path: 'lines', message: errorText(err) });
-      return [];
-    }
+    const read = await ctx.resolver.read(model, ids, fields);
+    const byId = new Map(read.map((r) => [r.id as number, r]));
+    rows = ids.map((id) => byId.get(id)).filter((r): r is OdooRecord => r !== undefined);
   }
   const productIds = rows.map((r) => m2oId(r.product_id)).filter((id): id is number => id !== undefined);
   let skus = new Map<number, string>();
-  if (productIds.length > 0 && ctx.resolver) {
-    try {
-      skus = await ctx.resolver.productSkus(productIds);
-    } catch (err) {
-      errors.push({ path: 'lines', message: errorText(err) });
-    }
-  }
+  if (productIds.length > 0 && ctx.resolver) skus = await ctx.resolver.productSkus(productIds);
   return rows.map((r) => {
     const line: Obj = {};
     const productId = m2oId(r.product_id);
@@ -272,22 +243,18 @@ async function linesFromOdoo(record: OdooRecord, model: string, shape: LineShape
   });
 }
 
-async function customerFromOdoo(record: OdooRecord, ctx: OdooPresetContext, errors: FieldError[]): Promise<Obj | undefined> {
+async function customerFromOdoo(record: OdooRecord, ctx: OdooPresetContext): Promise<Obj | undefined> {
   const id = m2oId(record.partner_id);
   if (id === undefined) return undefined;
   const customer: Obj = { odooId: id };
   const name = m2oName(record.partner_id);
   if (name) customer.name = name;
   if (ctx.resolver) {
-    try {
-      const [partner] = await ctx.resolver.read('res.partner', [id], ['email', 'ref', 'phone']);
-      if (partner) {
-        copy(customer, 'externalId', partner, 'ref');
-        copy(customer, 'email', partner, 'email');
-        copy(customer, 'phone', partner, 'phone');
-      }
-    } catch (err) {
-      errors.push({ path: 'customer', message: errorText(err) });
+    const [partner] = await ctx.resolver.read('res.partner', [id], ['email', 'ref', 'phone']);
+    if (partner) {
+      copy(customer, 'externalId', partner, 'ref');
+      copy(customer, 'email', partner, 'email');
+      copy(customer, 'phone', partner, 'phone');
     }
   }
   return customer;
@@ -335,7 +302,7 @@ export async function salesOrderFromOdoo(input: unknown, ctx: OdooPresetContext)
   if (present(r.date_order)) attempt(errors, 'orderDate', () => (order.orderDate = toIsoDatetime(r.date_order)));
   const currency = currencyOf(r, ctx, errors);
   if (currency) order.currency = currency;
-  const customer = await customerFromOdoo(r, ctx, errors);
+  const customer = await customerFromOdoo(r, ctx);
   if (customer) order.customer = customer;
   order.lines = await linesFromOdoo(r, 'sale.order.line', SALE_LINE, SALE_LINE_FIELDS, ctx, errors);
   if (typeof r.amount_total === 'number') order.totalAmount = r.amount_total;
@@ -386,7 +353,7 @@ export async function invoiceFromOdoo(input: unknown, ctx: OdooPresetContext): P
   if (present(r.invoice_date_due)) attempt(errors, 'dueDate', () => (inv.dueDate = toIsoDate(r.invoice_date_due)));
   const currency = currencyOf(r, ctx, errors);
   if (currency) inv.currency = currency;
-  const customer = await customerFromOdoo(r, ctx, errors);
+  const customer = await customerFromOdoo(r, ctx);
   if (customer) inv.customer = customer;
   copy(inv, 'salesOrderRef', r, 'invoice_origin');
   inv.lines = await linesFromOdoo(r, 'account.move.line', INVOICE_LINE, INVOICE_LINE_FIELDS, ctx, errors);
