@@ -1,0 +1,134 @@
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import { ValidationError, toMiddlewareError } from './lib/errors';
+import { parseCount, parseIds, requireModel } from './lib/read/validate';
+import { callOptionsFrom } from './lib/runtime/call-options';
+import type { OdooConnectionNode } from './lib/runtime/connection';
+import { statusForCircuit, statusForError } from './lib/runtime/odoo-status';
+import { evaluateTypedInput } from './lib/runtime/typed-input';
+import { busy, cleared, failed, ok } from './lib/status';
+import type { UpsertKey } from './lib/write/upsert';
+import { DEFAULT_CHUNK_SIZE, WRITE_OPERATIONS, runWrite, type WriteOperation, type WriteOutcome, type WriteRequest } from './lib/write/writer';
+
+interface OdooWriteDef extends NodeDef {
+  connection: string;
+  operation: WriteOperation;
+  model: string;
+  modelType: string;
+  method: string;
+  methodType: string;
+  ids: string;
+  idsType: string;
+  chunkSize: string;
+  keyType: 'none' | 'xmlid' | 'field';
+  keyField: string;
+  xmlidModule: string;
+  postCorrelation: boolean;
+}
+
+type Message = NodeMessageInFlow & Record<string, unknown>;
+
+export = (RED: NodeAPI): void => {
+  function OdooWrite(this: Node, def: OdooWriteDef) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const connection = RED.nodes.getNode(def.connection) as OdooConnectionNode | null;
+    const unsubscribe = connection?.onCircuitChange((state) => node.status(statusForCircuit(state)));
+    if (!connection) node.status(statusForError(new ValidationError('no connection')));
+    const operation: WriteOperation = WRITE_OPERATIONS.includes(def.operation) ? def.operation : 'create';
+
+    function upsertKey(): UpsertKey | undefined {
+      const field = def.keyField?.trim();
+      if (def.keyType === 'xmlid') return { kind: 'xmlid', field: field || 'xml_id', module: def.xmlidModule?.trim() || '__import__' };
+      if (def.keyType === 'field' && field) return { kind: 'field', field };
+      return undefined;
+    }
+
+    async function buildRequest(msg: Message): Promise<WriteRequest> {
+      const needsIds = operation === 'write' || operation === 'unlink' || operation === 'call';
+      const [model, method, ids] = await Promise.all([
+        evaluateTypedInput(RED, node, 'model', def.model, def.modelType, msg),
+        operation === 'call' ? evaluateTypedInput(RED, node, 'method', def.method, def.methodType, msg) : undefined,
+        needsIds ? evaluateTypedInput(RED, node, 'ids', def.ids, def.idsType, msg) : undefined,
+      ]);
+      const key = operation === 'create' || operation === 'upsert' ? upsertKey() : undefined;
+      const retry = msg.retry as { outcomeUnknown?: unknown } | undefined;
+      const request: WriteRequest = {
+        model: requireModel(model),
+        operation,
+        payload: msg.payload,
+        chunkSize: parseCount(def.chunkSize, 'chunk size', DEFAULT_CHUNK_SIZE, 1) as number,
+        // After a timeout or dropped response the first attempt may have committed: look up by key before creating.
+        reconcile: key !== undefined && retry?.outcomeUnknown === true,
+      };
+      if (key) request.key = key;
+      if (method !== undefined) request.method = method as string;
+      if (ids !== undefined && ids !== null && ids !== '') request.ids = parseIds(ids, 'ids');
+      if (def.postCorrelation && operation !== 'unlink' && operation !== 'call' && typeof msg.correlationId === 'string' && msg.correlationId !== '') {
+        request.postCorrelationId = msg.correlationId;
+      }
+      return request;
+    }
+
+    function report(request: WriteRequest, outcome: WriteOutcome, started: number): Record<string, unknown> {
+      return {
+        model: request.model,
+        method: outcome.method,
+        ids: outcome.ids,
+        created: outcome.created,
+        updated: outcome.updated,
+        reconciled: outcome.reconciled,
+        failed: outcome.failed.map(({ index, error }) => ({ index, error })),
+        durationMs: Date.now() - started,
+        ...(outcome.chatter ? { chatter: outcome.chatter } : {}),
+      };
+    }
+
+    async function handle(msg: Message, send: (msgs: Array<NodeMessage | null>) => void): Promise<WriteOutcome> {
+      if (!connection?.client) throw new ValidationError('odoo-write has no odoo-connection configured: open the node and pick a connection', { property: 'connection' });
+      const request = await buildRequest(msg);
+      const started = Date.now();
+      node.status(busy('writing'));
+      const outcome = await runWrite(connection.client, request, callOptionsFrom(msg));
+      const odoo = report(request, outcome, started);
+      let failedMsg: Message | null = null;
+      if (outcome.failed.length > 0) {
+        failedMsg = RED.util.cloneMessage(msg) as Message;
+        failedMsg.payload = outcome.failed;
+        failedMsg.odoo = RED.util.cloneMessage(odoo);
+      }
+      const anySuccess = outcome.ids.some((id) => id !== null) || outcome.result !== undefined;
+      if (anySuccess) {
+        const isRecordOp = operation === 'create' || operation === 'upsert' || operation === 'write';
+        msg.payload = !isRecordOp ? outcome.result : outcome.single && operation !== 'write' ? outcome.ids[0] : outcome.ids;
+        msg.odoo = odoo;
+      }
+      // Never a silent drop: successes leave by output 1, failed records by output 2 (both when mixed).
+      send([anySuccess ? msg : null, failedMsg]);
+      return outcome;
+    }
+
+    this.on('input', (msg, send, done) => {
+      handle(msg as Message, send).then(
+        (outcome) => {
+          const written = outcome.created + outcome.updated + outcome.reconciled;
+          if (outcome.failed.length > 0) node.status(failed(`${outcome.failed.length} failed, ${written} written`));
+          else if (operation === 'unlink' || operation === 'call') node.status(ok(`${outcome.method} ok`));
+          else node.status(ok(`${written} written`));
+          done();
+        },
+        (err: unknown) => {
+          node.status(statusForError(err));
+          done(toMiddlewareError(err));
+        },
+      );
+    });
+
+    this.on('close', (_removed: boolean, done: () => void) => {
+      unsubscribe?.();
+      node.status(cleared());
+      done();
+    });
+  }
+
+  RED.nodes.registerType('odoo-write', OdooWrite);
+};
