@@ -283,6 +283,70 @@ function defineContract(getTarget: () => Target, protocol: OdooProtocol, real: b
   });
 }
 
+/** The sandbox's injected faults, as the retry and write nodes see them through the client. */
+function defineFaultContract(getTarget: () => Target, protocol: OdooProtocol): void {
+  describe(`injected faults over ${protocol} (sandbox)`, () => {
+    let client: OdooClientWithState;
+    let sandbox: Sandbox;
+    const runId = `ctf-${protocol}-${Date.now().toString(36)}`;
+    const partnersNamed = (name: string) => client.call<number[]>('res.partner', 'search', { domain: [['name', '=', name]] });
+
+    before(async () => {
+      const target = getTarget();
+      sandbox = target.sandbox as Sandbox;
+      client = createOdooClient({ url: target.url, database: target.database, protocol, login: target.login, apiKey: target.apiKey, password: target.password, timeoutMs: 400, circuit: false });
+      // Authenticate and probe before faults are on, so each test sees exactly one faulty object call.
+      await client.test();
+    });
+    afterEach(() => sandbox.setFaults({}));
+    after(() => client.close());
+
+    it('no answer -> timeout, outcome unknown, nothing committed', async () => {
+      sandbox.setFaults({ timeoutRate: 1 });
+      const name = `${runId} timeout`;
+      const err = await expectKind(client.call('res.partner', 'create', { vals_list: [{ name }] }), 'timeout');
+      assert.equal(err.outcomeUnknown, true);
+      assert.equal(err.retryable, true);
+      sandbox.setFaults({});
+      assert.deepEqual(await partnersNamed(name), []);
+    });
+
+    it('committed then dropped -> network with outcome unknown, and the record exists', async () => {
+      sandbox.setFaults({ commitThenDropRate: 1 });
+      const name = `${runId} committed`;
+      const err = await expectKind(client.call('res.partner', 'create', { vals_list: [{ name }] }), 'network');
+      assert.equal(err.outcomeUnknown, true);
+      sandbox.setFaults({});
+      const ids = await partnersNamed(name);
+      assert.equal(ids.length, 1);
+      await client.call('res.partner', 'unlink', { ids });
+    });
+
+    it('dropped before running -> network with outcome unknown (the client cannot tell), nothing committed', async () => {
+      sandbox.setFaults({ dropConnectionRate: 1 });
+      const name = `${runId} dropped`;
+      const err = await expectKind(client.call('res.partner', 'create', { vals_list: [{ name }] }), 'network');
+      assert.equal(err.outcomeUnknown, true);
+      sandbox.setFaults({});
+      assert.deepEqual(await partnersNamed(name), []);
+    });
+
+    it('proxy 503 -> unavailable; 429 -> rate_limited with Retry-After; serialization failure -> concurrency', async () => {
+      sandbox.setFaults({ unavailableRate: 1, unavailableRetryAfter: 3 });
+      const unavailable = await expectKind(client.call('res.partner', 'search_count', { domain: [] }), 'unavailable');
+      assert.equal(unavailable.status, 503);
+      assert.equal(unavailable.retryAfterMs, 3000);
+      sandbox.setFaults({ rateLimitedRate: 1 });
+      const limited = await expectKind(client.call('res.partner', 'search_count', { domain: [] }), 'rate_limited');
+      assert.equal(limited.retryAfterMs, 1000);
+      sandbox.setFaults({ serializationFailureRate: 1 });
+      const conflict = await expectKind(client.call('res.partner', 'write', { ids: [1], vals: { comment: 'x' } }), 'concurrency');
+      assert.equal(conflict.retryable, true);
+      assert.equal(conflict.outcomeUnknown, false);
+    });
+  });
+}
+
 describe('Odoo contract', () => {
   describe('against the sandbox', () => {
     let target: Target;
@@ -303,6 +367,7 @@ describe('Odoo contract', () => {
     });
     defineContract(() => target, 'json2', false);
     defineContract(() => target, 'jsonrpc', false);
+    for (const protocol of ['json2', 'jsonrpc'] as const) defineFaultContract(() => target, protocol);
   });
 
   describe('against a real Odoo', function () {

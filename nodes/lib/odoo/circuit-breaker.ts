@@ -55,12 +55,15 @@ export class CircuitBreaker {
     return this.openedAt + this.options.coolDownMs;
   }
 
+  /** Moves an open circuit whose cool-down is over to half_open, so listeners hear it before the next call. */
+  refresh(): void {
+    if (this.currentState === 'open' && this.now() >= this.reopensAt) this.transition('half_open');
+  }
+
   acquire(): CircuitPermit {
     const now = this.now();
-    if (this.currentState === 'open') {
-      if (now < this.reopensAt) return { allowed: false, retryAfterMs: this.reopensAt - now, reopensAt: this.reopensAt };
-      this.transition('half_open');
-    }
+    this.refresh();
+    if (this.currentState === 'open') return { allowed: false, retryAfterMs: this.reopensAt - now, reopensAt: this.reopensAt };
     if (this.currentState === 'half_open') {
       if (this.probeInFlight) return { allowed: false, retryAfterMs: 0, reopensAt: now };
       this.probeInFlight = true;

@@ -53,6 +53,15 @@ export function createOdooClient(options: OdooConnectionOptions, deps: OdooClien
   let serverInfo: Promise<ServerInfo> | undefined;
   let chosen: OdooProtocol | undefined = setting === 'auto' ? undefined : setting;
   let closed = false;
+  let coolDownTimer: NodeJS.Timeout | undefined;
+  // Announce half_open when the cool-down ends, so node badges change without waiting for the next message.
+  circuit?.onChange((state) => {
+    clearTimeout(coolDownTimer);
+    coolDownTimer = undefined;
+    if (state !== 'open' || closed) return;
+    coolDownTimer = setTimeout(() => circuit.refresh(), Math.max(0, circuit.reopensAt - now()));
+    coolDownTimer.unref();
+  });
 
   function configurationProblem(protocol: OdooProtocol | 'auto'): string | undefined {
     if (!/^https?:\/\/[^/\s]+/i.test(wire.baseUrl)) return `url must start with http:// or https:// (got ${JSON.stringify(options.url)})`;
@@ -160,6 +169,7 @@ export function createOdooClient(options: OdooConnectionOptions, deps: OdooClien
     close() {
       if (closed) return;
       closed = true;
+      clearTimeout(coolDownTimer);
       limiter.cancelQueued(() => closedError());
       transport.close();
     },

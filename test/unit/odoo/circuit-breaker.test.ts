@@ -105,6 +105,19 @@ describe('circuit breaker', () => {
     assert.deepEqual(states, ['open', 'half_open', 'open', 'half_open', 'closed']);
   });
 
+  it('refresh() moves to half_open once the cool-down is over, and not before', () => {
+    const { cb, clock, states, run } = breaker({ failureThreshold: 1, coolDownMs: 500 });
+    run('retryable_failure');
+    clock.now = 499;
+    cb.refresh();
+    assert.equal(cb.state, 'open');
+    clock.now = 500;
+    cb.refresh();
+    assert.equal(cb.state, 'half_open');
+    assert.deepEqual(cb.acquire(), { allowed: true, probe: true });
+    assert.deepEqual(states, ['open', 'half_open']);
+  });
+
   it('ignores late results of calls let through before it opened', () => {
     const { cb, run } = breaker({ failureThreshold: 2 });
     const late = cb.acquire();

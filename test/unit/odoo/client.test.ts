@@ -265,6 +265,18 @@ describe('odoo client: protocols, correlation, validation, circuit', () => {
       assert.deepEqual(other, ['open'], 'an unsubscribed listener hears nothing more');
     });
 
+    it('announces half_open when the cool-down ends, without waiting for a call', async () => {
+      server.handle((_req, res) => html(res, 502, 'bad gateway'));
+      const c = make({ protocol: 'json2', apiKey: 'key', circuit: { failureThreshold: 1, coolDownMs: 100 } });
+      const states: CircuitState[] = [];
+      c.onCircuitChange((s) => states.push(s));
+      await failure(c.call('res.partner', 'search_count', {}));
+      assert.deepEqual(states, ['open']);
+      for (let waited = 0; states.length < 2 && waited < 5000; waited += 25) await new Promise((r) => setTimeout(r, 25));
+      assert.deepEqual(states, ['open', 'half_open']);
+      assert.equal(server.requests.length, 1);
+    });
+
     it('does not count non-retryable failures', async () => {
       server.handle((_req, res) => json(res, 422, { name: 'odoo.exceptions.ValidationError', message: 'Contacts require a name', arguments: [], context: {}, debug: '' }));
       const c = make({ protocol: 'json2', apiKey: 'key', circuit: { failureThreshold: 2 } });
