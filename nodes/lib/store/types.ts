@@ -112,3 +112,8 @@ export interface MiddlewareStore {
 
   close(): Promise<void>;
 }
+
+/** What a middleware-store config node offers the nodes that use it: one shared instance. */
+export interface StoreProvider {
+  getStore(): MiddlewareStore;
+}

@@ -1,0 +1,123 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { toMiddlewareError } from './lib/errors';
+import { createStore, resolveSqlitePath, type StoreConfig } from './lib/store';
+import { redactRedisUrl } from './lib/store/redis';
+import { storeUnavailable } from './lib/store/store-errors';
+import type { MiddlewareStore, StoreProvider } from './lib/store/types';
+
+interface MiddlewareStoreDef extends NodeDef {
+  backend: 'sqlite' | 'redis';
+  path: string;
+  url: string;
+  db: string | number;
+  keyPrefix: string;
+  tls: boolean;
+}
+
+/** As Node-RED types credentials declared in registerType; both are strings when set. */
+interface MiddlewareStoreCredentials {
+  username: unknown;
+  password: unknown;
+}
+
+/** The one store instance every node using this config shares; getStore never throws (a broken config rejects each call). */
+interface MiddlewareStoreNode extends Node<MiddlewareStoreCredentials>, StoreProvider {}
+
+const SWEEP_INTERVAL_MS = 3_600_000;
+const WARN_INTERVAL_MS = 30_000;
+
+/** Stands in for a store that could not be created, so every user fails per message with the reason. */
+function unavailableStore(backend: 'sqlite' | 'redis', reason: Error): MiddlewareStore {
+  const fail = (): Promise<never> =>
+    Promise.reject(storeUnavailable(`Store unavailable: ${reason.message}`, { backend }));
+  return {
+    backend,
+    claim: fail,
+    complete: fail,
+    release: fail,
+    getIdempotency: fail,
+    addDeadLetter: fail,
+    getDeadLetter: fail,
+    listDeadLetters: fail,
+    countDeadLetters: fail,
+    setDeadLetterStatus: fail,
+    purgeDeadLetters: fail,
+    scheduleRetry: fail,
+    removeRetry: fail,
+    listRetries: fail,
+    getWatermark: fail,
+    setWatermark: fail,
+    close: () => Promise.resolve(),
+  };
+}
+
+export = (RED: NodeAPI): void => {
+  function MiddlewareStoreConfig(this: MiddlewareStoreNode, def: MiddlewareStoreDef) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const backend = def.backend === 'redis' ? 'redis' : 'sqlite';
+    let lastWarnAt = 0;
+    let config: StoreConfig;
+    if (backend === 'sqlite') {
+      const userDir = RED.settings.userDir ?? path.join(os.homedir(), '.node-red');
+      config = { backend, path: resolveSqlitePath(def.path, userDir) };
+    } else {
+      const db = def.db === '' || def.db === undefined ? 0 : Number(def.db);
+      config = {
+        backend,
+        url: def.url || 'redis://127.0.0.1:6379',
+        db: Number.isInteger(db) && db >= 0 ? db : 0,
+        keyPrefix: def.keyPrefix || undefined,
+        tls: def.tls === true,
+        username: typeof node.credentials?.username === 'string' && node.credentials.username ? node.credentials.username : undefined,
+        password: typeof node.credentials?.password === 'string' && node.credentials.password ? node.credentials.password : undefined,
+        // Connection errors repeat while Redis is down: log one line per interval, not one per attempt.
+        onError: (err) => {
+          const now = Date.now();
+          if (now - lastWarnAt < WARN_INTERVAL_MS) return;
+          lastWarnAt = now;
+          node.warn(`Redis store ${redactRedisUrl(config.backend === 'redis' ? config.url : '')}: ${err.message}`);
+        },
+      };
+    }
+
+    let store: MiddlewareStore;
+    try {
+      store = createStore(config);
+    } catch (err) {
+      const reason = toMiddlewareError(err);
+      node.error(reason);
+      store = unavailableStore(backend, reason);
+    }
+
+    const sweep = store.sweepExpired?.bind(store);
+    const sweeper = sweep
+      ? setInterval(() => {
+          sweep(Date.now()).catch((err: unknown) => node.warn(toMiddlewareError(err).message));
+        }, SWEEP_INTERVAL_MS)
+      : undefined;
+    sweeper?.unref();
+
+    node.getStore = () => store;
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      if (sweeper) clearInterval(sweeper);
+      store.close().then(
+        () => done(),
+        (err: unknown) => {
+          node.warn(toMiddlewareError(err).message);
+          done();
+        },
+      );
+    });
+  }
+
+  RED.nodes.registerType('middleware-store', MiddlewareStoreConfig, {
+    credentials: {
+      username: { type: 'text' },
+      password: { type: 'password' },
+    },
+  });
+};
