@@ -17,6 +17,8 @@ export type CircuitPermit =
 /** How a call ended, as far as the breaker cares: only retryable failures say the server is in trouble. */
 export type CallOutcome = 'success' | 'retryable_failure' | 'other_failure';
 
+const PROBE_WAIT_HINT_MS = 1000;
+
 /** The window is cut in this many buckets so a busy connection keeps a fixed-size tally. */
 const BUCKETS_PER_WINDOW = 10;
 
@@ -65,7 +67,11 @@ export class CircuitBreaker {
     this.refresh();
     if (this.currentState === 'open') return { allowed: false, retryAfterMs: this.reopensAt - now, reopensAt: this.reopensAt };
     if (this.currentState === 'half_open') {
-      if (this.probeInFlight) return { allowed: false, retryAfterMs: 0, reopensAt: now };
+      // The probe's answer is not known yet; a short hint keeps retrying callers from spinning.
+      if (this.probeInFlight) {
+        const retryAfterMs = Math.min(PROBE_WAIT_HINT_MS, this.options.coolDownMs);
+        return { allowed: false, retryAfterMs, reopensAt: now + retryAfterMs };
+      }
       this.probeInFlight = true;
       return { allowed: true, probe: true };
     }

@@ -210,7 +210,7 @@ export function fromTransportError(err: TransportError, target: CallTarget): Odo
       ...common,
     });
   }
-  if (err.code === 'ECLOSED' || err.code === 'EINVALIDURL' || err.code.startsWith('ERR_')) {
+  if (err.code === 'ECLOSED' || err.code === 'EINVALIDURL' || (err.code.startsWith('ERR_') && !err.written)) {
     return new OdooError({
       kind: 'network',
       retryable: err.code === 'ECLOSED',

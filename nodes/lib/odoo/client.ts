@@ -102,7 +102,7 @@ export function createOdooClient(options: OdooConnectionOptions, deps: OdooClien
   }
 
   function circuitOpenError(model: string, method: string, retryAfterMs: number, reopensAt: number): OdooError {
-    const when = retryAfterMs > 0 ? `in ${Math.ceil(retryAfterMs / 1000)} s (${new Date(reopensAt).toISOString()})` : 'once the probe call in flight has answered';
+    const when = circuit?.state === 'half_open' ? 'once the probe call in flight has answered' : `in ${Math.ceil(retryAfterMs / 1000)} s (${new Date(reopensAt).toISOString()})`;
     return new OdooError({
       kind: 'circuit_open',
       message: `Odoo calls are paused after repeated failures (circuit open); ${model}.${method} was not sent; the next attempt is allowed ${when}`,

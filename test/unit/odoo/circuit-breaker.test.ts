@@ -80,7 +80,7 @@ describe('circuit breaker', () => {
     assert.deepEqual(probe, { allowed: true, probe: true });
     assert.equal(cb.state, 'half_open');
     const second = cb.acquire();
-    assert.equal(second.allowed, false, 'only one probe at a time');
+    assert.deepEqual(second, { allowed: false, retryAfterMs: 1000, reopensAt: 2000 }, 'only one probe at a time');
     cb.record('success', true);
     assert.equal(cb.state, 'closed');
     assert.deepEqual(cb.acquire(), { allowed: true, probe: false });
