@@ -138,7 +138,7 @@ export = (RED: NodeAPI): void => {
       rejected++;
       node.status(failed(`rejected ${rejected}`));
       // The body is never logged: it may hold personal data and it failed our checks.
-      node.warn(`webhook-in ${method.toUpperCase()} ${path}: ${error.status} ${error.code}: ${error.message}`);
+      node.warn(`webhook-in ${method.toUpperCase()} ${path}: ${error.status} ${error.code}: ${error.logMessage}`);
       sendError(res, error.status, error.code, error.message, error.cause.errors);
     };
 

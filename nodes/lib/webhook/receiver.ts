@@ -48,10 +48,13 @@ export type ReceiveOutcome =
 /** A refused request: `status` is the HTTP answer, `code` goes in the JSON error body. */
 export class WebhookRejection extends MiddlewareError {
   readonly status: number;
-  constructor(status: number, kind: string, message: string, details: Record<string, unknown> = {}) {
+  /** What goes to the log: like `message` but never quoting the request body. */
+  readonly logMessage: string;
+  constructor(status: number, kind: string, message: string, details: Record<string, unknown> = {}, logMessage?: string) {
     super(kind, message, { codePrefix: 'WEBHOOK', retryable: status >= 500, details: { status, ...details } });
     this.name = 'WebhookRejection';
     this.status = status;
+    this.logMessage = logMessage ?? message;
   }
 }
 
@@ -178,7 +181,10 @@ export class WebhookReceiver {
       try {
         payload = JSON.parse(rawBody.toString('utf8'));
       } catch (err: unknown) {
-        throw new WebhookRejection(400, 'invalid_json', `request body is not valid JSON: ${(err as Error).message}`);
+        // V8 quotes part of the body in its message: fine for the sender, kept out of the log.
+        const parserMessage = (err as Error).message;
+        const position = /at position \d+/.exec(parserMessage)?.[0];
+        throw new WebhookRejection(400, 'invalid_json', `request body is not valid JSON: ${parserMessage}`, {}, `request body is not valid JSON${position ? ` (${position})` : ''}`);
       }
     } else if (type.startsWith('text/') || type === 'application/x-www-form-urlencoded' || type === 'application/xml') {
       payload = rawBody.toString('utf8');
