@@ -1,0 +1,27 @@
+import { strict as assert } from 'node:assert';
+import { formatPath, makeGetter, makeSetter, parsePath } from '../../../nodes/lib/mapper/paths';
+
+describe('mapper: paths', () => {
+  it('parses dotted paths with indices', () => {
+    assert.deepEqual(parsePath('a.b[0].c'), ['a', 'b', 0, 'c']);
+    assert.deepEqual(parsePath('lines[10]'), ['lines', 10]);
+    assert.deepEqual(parsePath('[2].x'), [2, 'x']);
+    assert.equal(formatPath(['a', 'b', 0, 'c']), 'a.b[0].c');
+  });
+
+  it('rejects malformed paths with the position', () => {
+    for (const bad of ['a..b', 'a.', '.a', 'a[x]', 'a[1', 'a]b', '']) {
+      assert.throws(() => parsePath(bad), /path/, bad);
+    }
+  });
+
+  it('getter and setter round-trip', () => {
+    const segments = parsePath('a.b[1].c');
+    const target: Record<string, unknown> = {};
+    makeSetter(segments)(target, 5);
+    assert.equal(makeGetter(segments)(target), 5);
+    assert.ok(Array.isArray((target.a as { b: unknown }).b));
+    makeSetter(parsePath('a.b[1].d'))(target, 6);
+    assert.deepEqual((target.a as { b: unknown[] }).b[1], { c: 5, d: 6 });
+  });
+});
