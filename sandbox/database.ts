@@ -84,8 +84,19 @@ export class Database {
     return this.now().slice(0, 10);
   }
 
+  /** A transaction; nested, it acts as a savepoint: a failure undoes only its own changes. */
   transaction<T>(fn: () => T): T {
-    if (this.journal) return fn();
+    const journal = this.journal;
+    if (journal) {
+      const mark = journal.length;
+      try {
+        return fn();
+      } catch (err) {
+        const undo = journal.splice(mark);
+        for (let i = undo.length - 1; i >= 0; i -= 1) undo[i]();
+        throw err;
+      }
+    }
     this.journal = [];
     try {
       const result = fn();

@@ -389,7 +389,7 @@ function load(orm: Orm, model: string, fields: unknown, data: unknown): { ids: n
     orm.db.transaction(() => {
       (data as unknown[][]).forEach((cells, index) => {
         try {
-          ids.push(importRow(orm, model, columns, cells));
+          ids.push(orm.db.transaction(() => importRow(orm, model, columns, cells)));
         } catch (err) {
           if (!(err instanceof OdooServerError)) throw err;
           messages.push({ type: 'error', message: err.message, record: index, rows: { from: index, to: index } });
