@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { SANDBOX_DEFAULTS, startSandbox, type Sandbox } from '../../../sandbox';
+
+/** 100,000 partners seeded and read back page by page, over keep-alive HTTP, like a batch sync would. */
+describe('sandbox: 100,000 partners', function () {
+  this.timeout(60_000);
+  let sb: Sandbox;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  before(async () => {
+    sb = await startSandbox();
+    sb.recordRequests(false);
+  });
+  after(async () => {
+    agent.destroy();
+    await sb.close();
+  });
+
+  const post = (path: string, body: unknown): Promise<unknown> =>
+    new Promise((resolve, reject) => {
+      const req = http.request(
+        `${sb.url}${path}`,
+        { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${SANDBOX_DEFAULTS.apiKey}` } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(Buffer.concat(chunks).toString())) : reject(new Error(`HTTP ${res.statusCode}`))));
+        },
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify(body));
+    });
+
+  it('seeds them and pages through all of them, 1,000 at a time, in id order', async () => {
+    const before = (await post('/json/2/res.partner/search_count', { domain: [] })) as number;
+    const batch: Array<Record<string, unknown>> = [];
+    for (let i = 0; i < 100_000; i += 1) batch.push({ name: `Bulk ${i}`, email: `bulk${i}@example.com`, country_id: 1 + (i % 8), ref: `B${i}` });
+    const ids = sb.insertRecords('res.partner', batch);
+    assert.equal(ids.length, 100_000);
+    assert.equal(await post('/json/2/res.partner/search_count', { domain: [] }), before + 100_000);
+
+    let lastId = 0;
+    let seen = 0;
+    let pages = 0;
+    for (;;) {
+      const page = (await post('/json/2/res.partner/search_read', {
+        domain: [['ref', '=like', 'B%'], ['id', '>', lastId]],
+        fields: ['name', 'email', 'country_id', 'write_date'],
+        limit: 1000,
+        order: 'id asc',
+      })) as Array<{ id: number; name: string; country_id: [number, string] }>;
+      if (page.length === 0) break;
+      assert.ok(page.length <= 1000);
+      assert.ok(page[0].id > lastId);
+      assert.ok(Array.isArray(page[0].country_id));
+      seen += page.length;
+      pages += 1;
+      lastId = page[page.length - 1].id;
+    }
+    assert.equal(seen, 100_000);
+    assert.equal(pages, 100);
+
+    const offsetPage = (await post('/json/2/res.partner/search_read', { domain: [['ref', '=like', 'B%']], fields: ['name'], limit: 1000, offset: 99_000, order: 'id asc' })) as Array<{ name: string }>;
+    assert.equal(offsetPage.length, 1000);
+    assert.equal(offsetPage[999].name, 'Bulk 99999');
+  });
+});
