@@ -8,8 +8,11 @@ import storeNode = require('../../nodes/middleware-store');
 import retryNode = require('../../nodes/middleware-retry');
 import type { MiddlewareStore } from '../../nodes/lib/store/types';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- Node-RED's core function node ships as CommonJS without types
-const functionNode = require('@node-red/nodes/core/function/10-function.js') as unknown;
+/* eslint-disable @typescript-eslint/no-require-imports -- Node-RED's core nodes ship as CommonJS without types */
+const functionNode = require('@node-red/nodes/core/function/10-function.js') as never;
+const injectNode = require('@node-red/nodes/core/common/20-inject.js') as never;
+const debugNode = require('@node-red/nodes/core/common/21-debug.js') as never;
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 initRuntime();
 
@@ -89,7 +92,7 @@ describe('middleware-retry node', function () {
       { id: 'out', type: 'helper', z: 'f1' },
       { id: 'dead', type: 'helper', z: 'f1' },
     ];
-    await helper.load([storeNode, retryNode, functionNode as never], flow);
+    await helper.load([storeNode, retryNode, functionNode], flow);
     const statuses: string[] = [];
     (helper.getNode('retry1') as unknown as { on(e: string, fn: (call: { args: Array<{ text?: string }> }) => void): void }).on('call:status', (call) => {
       if (call.args[0]?.text) statuses.push(call.args[0].text);
@@ -232,5 +235,19 @@ describe('middleware-retry node', function () {
     const msg = await caught;
     assert.equal((msg.error as Msg).code, 'MW_VALIDATION');
     assert.match(String((msg.error as Msg).message), /property store must name a middleware-store config node/);
+  });
+
+  it('runs the example flow: the call ends either done or dead-lettered, never lost', async () => {
+    const example = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'flows', 'examples', 'middleware-retry.json'), 'utf8')) as Msg[];
+    const flow = example.map((n) =>
+      n.type === 'middleware-store' ? { ...n, path: dbPath } : n.type === 'middleware-retry' ? { ...n, baseDelayMs: 5, maxDelayMs: 20 } : n,
+    );
+    await helper.load([storeNode, retryNode, functionNode, injectNode, debugNode], flow as never);
+    const outcome = new Promise<string>((resolve) => {
+      (helper.getNode('a1c0ffee00000005') as unknown as HelperNode).on('input', () => resolve('done'));
+      (helper.getNode('a1c0ffee00000008') as unknown as HelperNode).on('input', () => resolve('dead'));
+    });
+    (helper.getNode('a1c0ffee00000003') as unknown as { receive(m: Msg): void }).receive({});
+    assert.ok(['done', 'dead'].includes(await outcome));
   });
 });
