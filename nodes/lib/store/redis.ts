@@ -228,17 +228,20 @@ export function createRedisStore(options: RedisStoreOptions): MiddlewareStore {
     storeUnavailable(`Redis store unavailable at ${where}: ${reason}`, { backend: 'redis', url: where });
 
   /** Waits (bounded) for the first connection; once connected, a lost connection fails commands at once. */
+  let connecting: Promise<void> | undefined;
   const ready = (): Promise<void> => {
     if (closed) return Promise.reject(unavailable('the store is closed'));
     if (redis.status === 'ready') return Promise.resolve();
     if (redis.status !== 'connecting' && redis.status !== 'connect' && redis.status !== 'wait') {
       return Promise.reject(unavailable(lastError?.message ?? `connection is ${redis.status}`));
     }
-    return new Promise<void>((resolve, reject) => {
+    // Every caller waiting for the same connection shares one wait (and one pair of listeners).
+    connecting ??= new Promise<void>((resolve, reject) => {
       const finish = (err?: MiddlewareError): void => {
         clearTimeout(timer);
         redis.off('ready', onReady);
         redis.off('error', onError);
+        connecting = undefined;
         if (err) reject(err);
         else resolve();
       };
@@ -248,6 +251,7 @@ export function createRedisStore(options: RedisStoreOptions): MiddlewareStore {
       redis.once('ready', onReady);
       redis.once('error', onError);
     });
+    return connecting;
   };
 
   const asStoreError = (err: unknown): MiddlewareError => {
