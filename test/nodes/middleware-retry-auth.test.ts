@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports -- bcryptjs ships with Node-RED, untyped here
+// bcryptjs ships with Node-RED (its adminAuth hashes), untyped here.
 const bcrypt = require('bcryptjs') as { hashSync(pw: string, rounds: number): string };
 
 const distNodes = path.resolve(__dirname, '..', '..', 'nodes');

@@ -8,11 +8,10 @@ import storeNode = require('../../nodes/middleware-store');
 import retryNode = require('../../nodes/middleware-retry');
 import type { MiddlewareStore } from '../../nodes/lib/store/types';
 
-/* eslint-disable @typescript-eslint/no-require-imports -- Node-RED's core nodes ship as CommonJS without types */
+// Node-RED's core nodes ship as CommonJS without types.
 const functionNode = require('@node-red/nodes/core/function/10-function.js') as never;
 const injectNode = require('@node-red/nodes/core/common/20-inject.js') as never;
 const debugNode = require('@node-red/nodes/core/common/21-debug.js') as never;
-/* eslint-enable @typescript-eslint/no-require-imports */
 
 initRuntime();
 

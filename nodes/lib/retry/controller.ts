@@ -3,6 +3,7 @@
  * re-sends it once the store hands the entry over, parks hopeless ones in the dead-letter queue, and replays
  * parked letters at a bounded rate. Store, clock, randomness and timers are injected.
  */
+import { ValidationError } from '../errors';
 import type { DeadLetter, MiddlewareStore, ScheduledRetry } from '../store/types';
 import { ReplayQueue, type Timers } from '../dlq/replay-queue';
 import { failed, ok, waiting, type NodeStatus } from '../status';
@@ -96,9 +97,14 @@ export class RetryController {
     return entries.length;
   }
 
-  /** Handles one failed message (a Catch message). Rejects only when the store cannot take it. */
+  /** Handles one failed message (a Catch message). Rejects when it carries no error or the store cannot take it. */
   async handleFailure(msg: Msg): Promise<void> {
     const { deps } = this;
+    if ((typeof msg.error !== 'object' || msg.error === null) && msg.statusCode === undefined) {
+      throw new ValidationError('msg.error must be the error object a Catch node sets (or msg.statusCode an HTTP status); wire this node from a Catch node', {
+        property: 'error',
+      });
+    }
     const now = deps.now();
     const decision = planRetry({
       error: msg.error,

@@ -102,6 +102,14 @@ describe('RetryController', () => {
     assert.deepEqual(await store.listRetries('retry1'), []);
   });
 
+  it('refuses a message that carries no error, before any side effect', async () => {
+    const { controller, resent, dead } = setup(store, clock);
+    await assert.rejects(controller.handleFailure({ payload: 1 }), (err: Error & { code?: string }) => err.code === 'MW_VALIDATION' && /msg\.error must be/.test(err.message));
+    assert.deepEqual([resent.length, dead.length, (await store.listRetries('retry1')).length], [0, 0, 0]);
+    await controller.handleFailure({ payload: 2, statusCode: 503 });
+    assert.equal((await store.listRetries('retry1')).length, 1, 'an HTTP status alone is enough');
+  });
+
   it('does not re-send an entry another instance already took', async () => {
     const { controller, resent } = setup(store, clock);
     await controller.handleFailure({ payload: 1, error: timeoutError });
