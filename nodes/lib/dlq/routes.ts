@@ -29,11 +29,11 @@ export interface RouteResponse {
   json(body: unknown): unknown;
 }
 
-type Handler = (req: RouteRequest, res: RouteResponse, next: (err?: unknown) => void) => void;
+export type RouteHandler = (req: RouteRequest, res: RouteResponse, next: (err?: unknown) => void) => void;
 
 export interface AdminApp {
-  get(path: string, ...handlers: Handler[]): unknown;
-  post(path: string, ...handlers: Handler[]): unknown;
+  get(path: string, ...handlers: RouteHandler[]): unknown;
+  post(path: string, ...handlers: RouteHandler[]): unknown;
 }
 
 function sendError(res: RouteResponse, err: unknown): void {
@@ -42,7 +42,7 @@ function sendError(res: RouteResponse, err: unknown): void {
   res.status(status).json({ code: e.code, message: e.message });
 }
 
-function handle(work: (req: RouteRequest) => Promise<{ status: number; body: unknown }>): Handler {
+function handle(work: (req: RouteRequest) => Promise<{ status: number; body: unknown }>): RouteHandler {
   return (req, res) => {
     work(req).then(
       (out) => res.status(out.status).json(out.body),
@@ -60,7 +60,7 @@ function replayStatus(result: ReplayResult): { status: number; body: unknown } {
 
 export function mountDeadLetterRoutes(
   app: AdminApp,
-  needsPermission: (permission: string) => Handler,
+  needsPermission: (permission: string) => RouteHandler,
   registry: DeadLetterRegistry,
   now: () => number = Date.now,
 ): void {
