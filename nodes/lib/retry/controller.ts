@@ -70,6 +70,7 @@ export class RetryController {
   private readonly pending = new Map<string, PendingRetry>();
   private readonly replays: ReplayQueue<ReplayItem>;
   private closed = false;
+  private readonly inflight = new Set<Promise<unknown>>();
   private deadCount = 0;
   private resentCount = 0;
   private replayedCount = 0;
@@ -98,7 +99,13 @@ export class RetryController {
   }
 
   /** Handles one failed message (a Catch message). Rejects when it carries no error or the store cannot take it. */
-  async handleFailure(msg: Msg): Promise<void> {
+  handleFailure(msg: Msg): Promise<void> {
+    const work = this.processFailure(msg);
+    this.track(work.catch(() => undefined));
+    return work;
+  }
+
+  private async processFailure(msg: Msg): Promise<void> {
     const { deps } = this;
     if ((typeof msg.error !== 'object' || msg.error === null) && msg.statusCode === undefined) {
       throw new ValidationError('msg.error must be the error object a Catch node sets (or msg.statusCode an HTTP status); wire this node from a Catch node', {
@@ -150,15 +157,25 @@ export class RetryController {
   async close(removed: boolean): Promise<void> {
     this.closed = true;
     this.replays.close();
-    const pending = [...this.pending.entries()];
-    for (const [, p] of pending) this.deps.timers.clearTimeout(p.timer);
+    const live = new Map([...this.pending.entries()].map(([id, p]) => [id, p.msg]));
+    for (const p of this.pending.values()) this.deps.timers.clearTimeout(p.timer);
     this.pending.clear();
+    await Promise.all([...this.inflight]);
     if (!removed) return;
-    for (const [id, p] of pending) {
+    // The store is the full list: entries armed here, put back while closing, or never re-armed.
+    let stored: ScheduledRetry[];
+    try {
+      stored = await this.deps.store.listRetries(this.deps.nodeId);
+    } catch (err) {
+      this.deps.reportError(err);
+      return;
+    }
+    for (const entry of stored) {
+      const msg = live.get(entry.id) ?? reviveMessage(entry.message);
       try {
-        if (await this.deps.store.removeRetry(id)) await this.park(p.msg, 'node_removed', undefined, undefined);
+        if (await this.deps.store.removeRetry(entry.id)) await this.park(msg, 'node_removed', undefined, undefined);
       } catch (err) {
-        this.deps.reportError(err, p.msg);
+        this.deps.reportError(err, msg);
       }
     }
   }
@@ -172,10 +189,16 @@ export class RetryController {
     const entry = this.pending.get(id);
     if (!entry || this.closed) return;
     // removeRetry is true exactly once across instances sharing the store: only that one re-sends.
-    this.deps.store.removeRetry(id).then(
-      (taken) => {
+    const taking = this.deps.store.removeRetry(id).then(
+      async (taken) => {
         this.pending.delete(id);
         if (!taken) return;
+        if (this.closed) {
+          // Closed while taking it: put it back for the next start of this node rather than send from a stopped flow.
+          const now = this.deps.now();
+          await this.deps.store.scheduleRetry({ id, nodeId: this.deps.nodeId, dueAt: now, message: toJsonSafe(entry.msg).value, createdAt: now });
+          return;
+        }
         this.resentCount += 1;
         this.deps.resend(entry.msg);
         this.deps.status(this.pending.size > 0 ? waiting(`${this.pending.size} pending`) : ok(`re-sent ${this.resentCount}`));
@@ -187,6 +210,13 @@ export class RetryController {
         this.arm(id, entry.msg, entry.dueAt, STORE_RETRY_MS);
       },
     );
+    this.track(taking.catch((err: unknown) => this.deps.reportError(err, entry.msg)));
+  }
+
+  /** close() waits for store writes in flight, so the next start of the node sees them. */
+  private track(work: Promise<unknown>): void {
+    this.inflight.add(work);
+    void work.finally(() => this.inflight.delete(work));
   }
 
   private async park(msg: Msg, reason: DeadLetterReason, classification: Classification | undefined, sourceId: string | undefined): Promise<DeadLetter> {

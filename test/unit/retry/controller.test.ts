@@ -157,6 +157,23 @@ describe('RetryController', () => {
     assert.deepEqual(second.resent.map((m) => m.payload), ['a', 'b']);
   });
 
+  it('a retry taken while the node closes is put back for its next start, not sent', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const slow: MiddlewareStore = Object.create(store, {
+      removeRetry: { value: async (id: string) => { await gate; return store.removeRetry(id); } },
+    });
+    const { controller, resent } = setup(slow, clock);
+    await controller.handleFailure({ payload: 'mid', error: timeoutError });
+    await clock.advance(1000);
+    const closing = controller.close(false);
+    release();
+    await closing;
+    assert.equal(resent.length, 0);
+    const stored = await store.listRetries('retry1');
+    assert.deepEqual(stored.map((e) => [e.message.payload, e.dueAt]), [['mid', clock.now]]);
+  });
+
   it('close(removed=true) moves pending retries to the dead-letter queue', async () => {
     const { controller } = setup(store, clock);
     await controller.handleFailure({ payload: 'p', error: timeoutError });
