@@ -189,7 +189,8 @@ export class Orm {
   private matching(model: string, domain: unknown, options: SearchOptions): Row[] {
     const predicate = this.predicate(model, domain);
     const offset = toCount(options.offset, 'offset') ?? 0;
-    const limit = toCount(options.limit, 'limit');
+    // Odoo only adds LIMIT when the limit is truthy: 0 means no limit.
+    const limit = toCount(options.limit, 'limit') || undefined;
     const keys = this.orderKeys(model, options.order);
     const found: Row[] = [];
     if (!keys) {

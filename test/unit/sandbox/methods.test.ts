@@ -52,6 +52,7 @@ describe('sandbox: model methods', () => {
       const all = await call<number[]>(sb, 'res.partner', 'search', { domain: [], order: 'id asc' });
       const page = await call<Rec[]>(sb, 'res.partner', 'search_read', { domain: [], fields: ['name'], limit: 3, offset: 2, order: 'id asc' });
       assert.deepEqual(page.map((r) => r.id), all.slice(2, 5));
+      assert.deepEqual(await call(sb, 'res.partner', 'search', { domain: [], order: 'id asc', limit: 0 }), all, 'limit 0 means no limit, as in Odoo');
       const desc = await call<number[]>(sb, 'res.partner', 'search', { domain: [], order: 'id desc', limit: 2 });
       assert.deepEqual(desc, [...all].reverse().slice(0, 2));
       const byName = await call<Rec[]>(sb, 'res.partner', 'search_read', { domain: [['is_company', '=', true]], fields: ['name'], order: 'name desc' });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { SANDBOX_DEFAULTS, startSandbox, type Sandbox } from '../../../sandbox';
+import { benchSandbox } from '../../../sandbox/bench';
 
 /** 100,000 partners seeded and read back page by page, over keep-alive HTTP, like a batch sync would. */
 describe('sandbox: 100,000 partners', function () {
@@ -63,5 +64,39 @@ describe('sandbox: 100,000 partners', function () {
     const offsetPage = (await post('/json/2/res.partner/search_read', { domain: [['ref', '=like', 'B%']], fields: ['name'], limit: 1000, offset: 99_000, order: 'id asc' })) as Array<{ name: string }>;
     assert.equal(offsetPage.length, 1000);
     assert.equal(offsetPage[999].name, 'Bulk 99999');
+  });
+});
+
+describe('sandbox: bounded recording and benchmark entry', function () {
+  this.timeout(60_000);
+
+  it('keeps at most about 10,000 recorded requests', async () => {
+    const sb = await startSandbox();
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+    try {
+      const get = (): Promise<void> =>
+        new Promise((resolve, reject) => {
+          http.get(`${sb.url}/web/version`, { agent }, (res) => res.resume().on('end', resolve)).on('error', reject);
+        });
+      let left = 11_500;
+      await Promise.all([0, 1, 2, 3].map(async () => {
+        while (left > 0) {
+          left -= 1;
+          await get();
+        }
+      }));
+      assert.equal(sb.stats.calls, 11_500);
+      assert.ok(sb.requests.length >= 10_000 && sb.requests.length <= 11_000, `recorded ${sb.requests.length}`);
+    } finally {
+      agent.destroy();
+      await sb.close();
+    }
+  });
+
+  it('benchSandbox reports throughput for creates and paging', async () => {
+    const results = await benchSandbox({ creates: 50, partners: 2_000, pageSize: 500 });
+    assert.equal(results.length, 2);
+    assert.deepEqual(results.map((r) => r.operations), [50, 2_000]);
+    assert.ok(results.every((r) => r.perSecond > 0));
   });
 });
