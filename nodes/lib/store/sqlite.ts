@@ -216,6 +216,12 @@ export function createSqliteStore(options: SqliteStoreOptions): MiddlewareStore 
        lease_token = excluded.lease_token, lease_expires_at = excluded.lease_expires_at,
        first_seen_at = excluded.first_seen_at, completed_at = NULL, result = NULL, expires_at = NULL`,
   );
+  // First sight is the common case: one autocommit INSERT, no transaction round, no read.
+  const insertNewIdem = db.prepare(
+    `INSERT INTO idempotency (namespace, key, status, fingerprint, lease_token, lease_expires_at, first_seen_at)
+     VALUES (@namespace, @key, 'in_progress', @fingerprint, @leaseToken, @leaseExpiresAt, @firstSeenAt)
+     ON CONFLICT (namespace, key) DO NOTHING`,
+  );
   const completeIdem = db.prepare(
     `UPDATE idempotency SET status = 'completed', completed_at = ?, result = ?, expires_at = ?
      WHERE namespace = ? AND key = ? AND lease_token = ? AND status = 'in_progress'`,
@@ -312,7 +318,20 @@ export function createSqliteStore(options: SqliteStoreOptions): MiddlewareStore 
   return {
     backend: 'sqlite',
 
-    claim: (req) => run(() => claimTransaction.immediate(req)),
+    claim: (req) =>
+      run(() => {
+        const record: IdempotencyRecord = {
+          namespace: req.namespace,
+          key: req.key,
+          status: 'in_progress',
+          fingerprint: req.fingerprint,
+          leaseToken: req.leaseToken,
+          leaseExpiresAt: req.now + req.leaseMs,
+          firstSeenAt: req.now,
+        };
+        if (insertNewIdem.run(record).changes === 1) return { outcome: 'claimed', record } as ClaimOutcome;
+        return claimTransaction.immediate(req);
+      }),
 
     complete: (namespace, key, leaseToken, result, ttlMs, now) =>
       run(() => completeIdem.run(now, toJson(result), now + ttlMs, namespace, key, leaseToken).changes === 1),
