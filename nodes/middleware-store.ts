@@ -78,7 +78,7 @@ export = (RED: NodeAPI): void => {
           const now = Date.now();
           if (now - lastWarnAt < WARN_INTERVAL_MS) return;
           lastWarnAt = now;
-          node.warn(`Redis store ${redactRedisUrl(config.backend === 'redis' ? config.url : '')}: ${err.message}`);
+          node.warn(`Redis store ${redactRedisUrl(def.url || 'redis://127.0.0.1:6379')}: ${err.message}`);
         },
       };
     }
