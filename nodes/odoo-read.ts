@@ -8,7 +8,7 @@ import type { OdooConnectionNode } from './lib/runtime/connection';
 import { contextGet, contextSet } from './lib/runtime/node-context';
 import { statusForCircuit, statusForError } from './lib/runtime/odoo-status';
 import { evaluateTypedInput } from './lib/runtime/typed-input';
-import { busy, cleared, ok } from './lib/status';
+import { busy, cleared, failed, ok } from './lib/status';
 
 interface OdooReadDef extends NodeDef {
   connection: string;
@@ -45,7 +45,7 @@ export = (RED: NodeAPI): void => {
     const node = this;
     const connection = RED.nodes.getNode(def.connection) as OdooConnectionNode | null;
     const unsubscribe = connection?.onCircuitChange((state) => node.status(statusForCircuit(state)));
-    if (!connection) node.status(statusForError(new ValidationError('no connection')));
+    if (!connection) node.status(failed('no connection'));
 
     const evaluate = (property: string, value: string, type: string, msg: NodeMessage) => evaluateTypedInput(RED, node, property, value, type, msg);
 

@@ -33,7 +33,7 @@ export = (RED: NodeAPI): void => {
     const node = this;
     const connection = RED.nodes.getNode(def.connection) as OdooConnectionNode | null;
     const unsubscribe = connection?.onCircuitChange((state) => node.status(statusForCircuit(state)));
-    if (!connection) node.status(statusForError(new ValidationError('no connection')));
+    if (!connection) node.status(failed('no connection'));
     const operation: WriteOperation = WRITE_OPERATIONS.includes(def.operation) ? def.operation : 'create';
 
     function upsertKey(): UpsertKey | undefined {

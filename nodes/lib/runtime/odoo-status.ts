@@ -1,5 +1,5 @@
 import type { CircuitState } from '../odoo/types';
-import { busy, cleared, failed, waiting, type NodeStatus } from '../status';
+import { cleared, failed, waiting, type NodeStatus } from '../status';
 
 /** Turns an error into the short red-ring reason users see under a node. */
 export function statusForError(err: unknown): NodeStatus {
@@ -32,5 +32,3 @@ export function statusForCircuit(state: CircuitState): NodeStatus {
   if (state === 'half_open') return waiting('circuit half-open');
   return cleared();
 }
-
-export { busy };

@@ -213,7 +213,9 @@ async function writeRecords(call: Call, req: WriteRequest): Promise<WriteOutcome
     result.written.forEach((index) => ids.set(index, group.find((r) => r.index === index)?.id as number));
     failures.push(...result.failures);
   }
-  return finish('write', records.map((r) => ({ index: r.index, vals: req.payload instanceof Array ? req.payload[r.index] : r.vals })), ids, failures, {
+  // Failed records are reported with the values as received, id included.
+  const received = (req.payload as Array<Record<string, unknown>>).map((vals, index) => ({ index, vals }));
+  return finish('write', received, ids, failures, {
     created: 0,
     updated: ids.size,
     reconciled: 0,

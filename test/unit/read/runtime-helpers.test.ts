@@ -1,0 +1,37 @@
+import { strict as assert } from 'node:assert';
+import { OdooError } from '../../../nodes/lib/odoo/errors';
+import { callOptionsFrom } from '../../../nodes/lib/runtime/call-options';
+import { connectionOptions } from '../../../nodes/lib/runtime/connection';
+import { substituteEnv } from '../../../nodes/lib/runtime/env';
+import { statusForCircuit, statusForError } from '../../../nodes/lib/runtime/odoo-status';
+
+describe('node runtime helpers', () => {
+  it('substitutes whole-value ${NAME} references only', () => {
+    const env = (n: string) => ({ URL: 'http://odoo:8069' })[n];
+    assert.equal(substituteEnv('${URL}', env), 'http://odoo:8069');
+    assert.equal(substituteEnv('x ${URL}', env), 'x ${URL}');
+    assert.equal(substituteEnv('${MISSING}', env), '${MISSING}');
+  });
+
+  it('builds client options from editor settings: seconds to ms, defaults, TLS on unless unchecked', () => {
+    const options = connectionOptions({ url: '${URL}', database: '', protocol: 'bogus', timeout: '', concurrency: '8', tlsVerify: false }, { apiKey: '${KEY}' }, (n) => ({ URL: 'https://e.example', KEY: 'k' })[n]);
+    assert.deepEqual(options, { url: 'https://e.example', database: undefined, protocol: 'auto', login: undefined, apiKey: 'k', password: undefined, timeoutMs: 120000, concurrency: 8, rejectUnauthorized: false });
+    assert.equal(connectionOptions({ url: 'http://x', timeout: 5 }, {}, () => undefined).rejectUnauthorized, true);
+    assert.equal(connectionOptions({ url: 'http://x', timeout: 5 }, {}, () => undefined).timeoutMs, 5000);
+  });
+
+  it('forwards correlation id and traceparent from the message or its HTTP request', () => {
+    assert.deepEqual(callOptionsFrom({ correlationId: 'c', traceparent: 't' }), { correlationId: 'c', traceparent: 't' });
+    assert.deepEqual(callOptionsFrom({ req: { headers: { traceparent: 'from-req' } } }), { traceparent: 'from-req' });
+    assert.deepEqual(callOptionsFrom({ correlationId: 42 }), {});
+  });
+
+  it('maps error kinds and circuit states to the status vocabulary', () => {
+    assert.equal(statusForError(new OdooError({ kind: 'auth', message: 'x' })).text, 'authentication failed');
+    assert.equal(statusForError(new OdooError({ kind: 'network', message: 'x' })).text, 'disconnected');
+    assert.equal(statusForError(new OdooError({ kind: 'circuit_open', message: 'x' })).text, 'circuit open');
+    assert.equal(statusForError(new OdooError({ kind: 'rate_limited', message: 'x' })).text, 'rate limited');
+    assert.deepEqual(statusForCircuit('open'), { fill: 'red', shape: 'ring', text: 'circuit open' });
+    assert.deepEqual(statusForCircuit('closed'), {});
+  });
+});
