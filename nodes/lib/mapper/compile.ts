@@ -327,13 +327,24 @@ class Compiler {
         return (v, _input, root, errors, path) => {
           if (v === undefined || v === null) return v;
           if (!Array.isArray(v)) throw new FieldFailure(`map expects an array, got ${describe(v)}`);
-          const results = v.map((item) => run(item, root));
-          const collect = (done: MappingResult[]): Record<string, unknown>[] =>
-            done.map((r, i) => {
+          const n = v.length;
+          const results = new Array<MaybePromise<MappingResult>>(n);
+          let pending = false;
+          for (let i = 0; i < n; i++) {
+            const r = run(v[i], root);
+            if (isThenable(r)) pending = true;
+            results[i] = r;
+          }
+          const collect = (done: MappingResult[]): Record<string, unknown>[] => {
+            const outputs = new Array<Record<string, unknown>>(n);
+            for (let i = 0; i < n; i++) {
+              const r = done[i];
               for (const e of r.errors) errors.push({ path: `${path}[${i}].${e.path}`, message: e.message });
-              return r.output;
-            });
-          return results.some(isThenable) ? Promise.all(results).then(collect) : collect(results as MappingResult[]);
+              outputs[i] = r.output;
+            }
+            return outputs;
+          };
+          return pending ? Promise.all(results).then(collect) : collect(results as MappingResult[]);
         };
       }
       default:

@@ -49,17 +49,28 @@ export function toBoolean(value: unknown): boolean {
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
 const DATE_PREFIX = /^(\d{4})-(\d{2})-(\d{2})(?![\d])/;
-const NAIVE_DATETIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?$/;
+const ISO_DATETIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/** Date.UTC reads years 0-99 as 1900-1999; this does not. */
+function utc(y: number, mo: number, d: number, h = 0, mi = 0, s = 0, ms = 0): number {
+  const t = Date.UTC(y, mo, d, h, mi, s, ms);
+  if (y >= 100) return t;
+  const date = new Date(t);
+  date.setUTCFullYear(y);
+  return date.getTime();
+}
 
 function checkCalendar(y: number, m: number, d: number, original: unknown): void {
-  const t = new Date(Date.UTC(y, m - 1, d));
+  if (d >= 1 && d <= 28 && m >= 1 && m <= 12) return;
+  const t = new Date(utc(y, m - 1, d));
   if (t.getUTCFullYear() !== y || t.getUTCMonth() !== m - 1 || t.getUTCDate() !== d) {
     throw new FieldFailure(`expected a valid calendar date, got ${describe(original)}`);
   }
 }
 
 /**
- * Instant from a string/number/Date. Strings without an offset (ISO `2026-01-15T10:00:00` or Odoo's
+ * Instant from a string/number/Date. ISO-8601 and Odoo forms are parsed here (fast, and strict about the
+ * calendar); other strings go to Date.parse. Strings without an offset (ISO `2026-01-15T10:00:00` or Odoo's
  * `2026-01-15 10:00:00`) are read as UTC, as Odoo stores them, never in the server's local zone.
  */
 export function toInstant(value: unknown): Date {
@@ -73,18 +84,29 @@ export function toInstant(value: unknown): Date {
   }
   if (typeof value !== 'string') throw new FieldFailure(`expected a date-time, got ${describe(value)}`);
   const text = value.trim();
-  const naive = NAIVE_DATETIME.exec(text);
-  if (naive) {
-    const [y, mo, d, h, mi, s] = [1, 2, 3, 4, 5, 6].map((i) => Number(naive[i] ?? 0));
+  const iso = ISO_DATETIME.exec(text);
+  if (iso) {
+    const y = Number(iso[1]);
+    const mo = Number(iso[2]);
+    const d = Number(iso[3]);
+    const h = Number(iso[4]);
+    const mi = Number(iso[5]);
+    const s = iso[6] ? Number(iso[6]) : 0;
     checkCalendar(y, mo, d, value);
     if (h > 23 || mi > 59 || s > 59) throw new FieldFailure(`expected a valid time of day, got ${describe(value)}`);
-    const ms = naive[7] ? Number(naive[7].slice(0, 3).padEnd(3, '0')) : 0;
-    return new Date(Date.UTC(y, mo - 1, d, h, mi, s, ms));
+    const ms = iso[7] ? Number(iso[7].slice(0, 3).padEnd(3, '0')) : 0;
+    let offsetMinutes = 0;
+    const zone = iso[8];
+    if (zone && zone.toUpperCase() !== 'Z') {
+      const digits = zone.replace(':', '');
+      offsetMinutes = (zone[0] === '-' ? -1 : 1) * (Number(digits.slice(1, 3)) * 60 + Number(digits.slice(3, 5)));
+    }
+    return new Date(utc(y, mo - 1, d, h, mi, s, ms) - offsetMinutes * 60_000);
   }
   if (/^\d{4}-\d{2}-\d{2}$/.test(text)) {
     const [y, mo, d] = text.split('-').map(Number);
     checkCalendar(y, mo, d, value);
-    return new Date(Date.UTC(y, mo - 1, d));
+    return new Date(utc(y, mo - 1, d));
   }
   const parsed = Date.parse(text);
   if (Number.isNaN(parsed)) throw new FieldFailure(`expected a date-time, got ${describe(value)}`);
@@ -106,14 +128,23 @@ export function toIsoDate(value: unknown): string {
 
 /** ISO-8601 in UTC: `2026-01-15T10:20:30Z`, with milliseconds only when there are some. */
 export function toIsoDatetime(value: unknown): string {
-  const iso = toInstant(value).toISOString();
-  return iso.endsWith('.000Z') ? `${iso.slice(0, 19)}Z` : iso;
+  const t = toInstant(value);
+  const ms = t.getUTCMilliseconds();
+  return ms === 0 ? `${utcSeconds(t, 'T')}Z` : `${utcSeconds(t, 'T')}.${String(ms).padStart(3, '0')}Z`;
+}
+
+const two = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
+
+/** `YYYY-MM-DD<sep>HH:MM:SS` in UTC; built by hand because toISOString is the slowest part of a date field. */
+function utcSeconds(t: Date, separator: string): string {
+  const year = t.getUTCFullYear();
+  if (year < 1000 || year > 9999) return `${t.toISOString().slice(0, 10)}${separator}${t.toISOString().slice(11, 19)}`;
+  return `${year}-${two(t.getUTCMonth() + 1)}-${two(t.getUTCDate())}${separator}${two(t.getUTCHours())}:${two(t.getUTCMinutes())}:${two(t.getUTCSeconds())}`;
 }
 
 /** Odoo's datetime format: UTC `YYYY-MM-DD HH:MM:SS`, second precision. */
 export function toOdooDatetime(value: unknown): string {
-  const iso = toInstant(value).toISOString();
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+  return utcSeconds(toInstant(value), ' ');
 }
 
 const CURRENCY_DECIMALS: Record<string, number> = {
@@ -129,10 +160,17 @@ export function currencyDecimals(code: string): number {
 
 /** Half away from zero, on the decimal representation (so 1.005 rounds to 1.01, not 1.00). */
 export function roundTo(n: number, decimals: number): number {
+  const factor = POWERS[decimals] ?? 10 ** decimals;
+  const scaled = n * factor;
+  const nearest = Math.round(scaled);
+  // Already at most `decimals` places (up to binary noise, e.g. 19.95 * 100 = 1994.9999999999998): no rounding.
+  if (Math.abs(scaled - nearest) < 1e-7) return nearest / factor || 0;
   const sign = n < 0 ? -1 : 1;
   const rounded = Number(`${Math.round(Number(`${Math.abs(n)}e${decimals}`))}e-${decimals}`);
   return rounded === 0 ? 0 : sign * rounded;
 }
+
+const POWERS = [1, 10, 100, 1000, 10000, 100000, 1000000];
 
 /**
  * Parses a formatted amount: "1.234,56", "1,234.56", "€ 1 234,56", "-12.5", "(12.00)". When only one kind of
@@ -142,6 +180,8 @@ export function roundTo(n: number, decimals: number): number {
 export function parseAmount(value: unknown, decimalSeparator?: '.' | ','): number | undefined {
   if (typeof value === 'number') return toNumber(value);
   if (typeof value !== 'string') throw new FieldFailure(`expected an amount, got ${describe(value)}`);
+  // The common case, a plain "-12.50": no separator guessing needed (three decimals would be ambiguous).
+  if (PLAIN_AMOUNT.test(value) && decimalSeparator !== ',') return Number(value);
   let text = value.trim();
   if (text === '') return undefined;
   let negative = false;
@@ -166,6 +206,8 @@ export function parseAmount(value: unknown, decimalSeparator?: '.' | ','): numbe
   const n = Number(parts.join('.'));
   return negative ? -n : n;
 }
+
+const PLAIN_AMOUNT = /^-?\d+(?:\.(?:\d{1,2}|\d{4,}))?$/;
 
 function guessDecimalSeparator(text: string): '.' | ',' {
   const lastDot = text.lastIndexOf('.');

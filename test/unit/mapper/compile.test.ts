@@ -164,6 +164,8 @@ describe('mapper: transforms one by one', () => {
     assert.equal(out(['datetime'], '2026-01-15T10:20:30.250Z'), '2026-01-15T10:20:30.250Z');
     assert.equal(out(['datetime'], '2026-01-15'), '2026-01-15T00:00:00Z');
     assert.equal(out(['datetime'], 0), '1970-01-01T00:00:00Z');
+    assert.equal(out(['datetime'], '0099-12-31T23:59:59Z'), '0099-12-31T23:59:59Z', 'two-digit years are not 19xx');
+    assert.equal(out(['datetime'], '2024-02-29T12:00:00-01:30'), '2024-02-29T13:30:00Z');
     assert.match(failure(['datetime'], '2026-01-15 25:00:00'), /valid time of day/);
     assert.match(failure(['datetime'], {}), /expected a date-time/);
   });
