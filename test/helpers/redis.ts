@@ -55,8 +55,9 @@ export function uniqueKeyPrefix(label: string): string {
   return `test:${label}:${process.pid}:${randomBytes(4).toString('hex')}:`;
 }
 
-/** Deletes every key under a prefix (SCAN, not KEYS, so a shared Redis is not blocked). */
+/** Deletes every key under a prefix (SCAN, not KEYS, so a shared Redis is not blocked); nothing to do without Redis. */
 export async function deleteKeys(prefix: string): Promise<void> {
+  if (!(await redisAvailable())) return;
   const client = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
   client.on('error', () => undefined);
   try {
