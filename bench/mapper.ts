@@ -1,0 +1,236 @@
+/**
+ * canonical-mapper throughput against the same mapping written as one JSONata expression in a core change node.
+ * Both run in one embedded Node-RED runtime (`RED.init`/`RED.start`, as in production: the test helper's sinon
+ * spies on every send would dominate the figures) and are measured the same way: a steady stream of a 20-field
+ * shop order with 5 lines, WINDOW messages in flight, messages per second at a sink node.
+ */
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { MappingRule } from '../nodes/lib/mapper/types';
+
+interface EmbeddedRed {
+  init(server: http.Server, settings: Record<string, unknown>): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  nodes: { getNode(id: string): { receive(msg: Record<string, unknown>): void } | null };
+  runtime: { flows: { setFlows(opts: { flows: { flows: unknown[] }; deploymentType: string }): Promise<unknown> } };
+}
+
+const MESSAGES = 10_000;
+const WARM_UP = 2_000;
+/** Each set-up is measured this many times; the best run counts. */
+const ROUNDS = 3;
+/** Messages in flight at once: enough to keep the runtime busy, few enough to stay a steady stream. */
+const WINDOW = 100;
+/** The bench sink node calls this for every message it receives. */
+const SINK_HOOK = '__odooMiddlewareMapperBenchSink';
+
+const SINK_NODE = `module.exports = function (RED) {
+  function MapperBenchSink(config) {
+    RED.nodes.createNode(this, config);
+    this.on('input', function (msg, send, done) { globalThis[${JSON.stringify(SINK_HOOK)}](msg); done(); });
+  }
+  RED.nodes.registerType('mapper-bench-sink', MapperBenchSink);
+};
+`;
+
+export function order(i: number): Record<string, unknown> {
+  const address = { first_name: 'Ada', last_name: 'Lovelace', address1: `Main Street ${i}`, city: 'London', zip: 'N1 9GU', country_code: 'gb' };
+  return {
+    id: 100000 + i,
+    email: ` Ada.Lovelace${i}@Example.com `,
+    created_at: '2026-01-15T10:20:30+01:00',
+    currency: 'gbp',
+    financial_status: 'paid',
+    customer: { id: 5000 + i, first_name: 'Ada', last_name: 'Lovelace', phone: '+44 20 7946 0000' },
+    billing_address: address,
+    shipping_address: address,
+    line_items: Array.from({ length: 5 }, (_, n) => ({ sku: ` sku-${n} `, title: `Item ${n}`, quantity: String(n + 1), price: `${n + 1}9.95`, total: `${(n + 1) * 20}.00` })),
+    total_tax: '20.00',
+    shipping: '4.95',
+    total_price: '124.95',
+    note: ' leave at the door ',
+  };
+}
+
+const p = (path: string) => ({ kind: 'path' as const, path });
+const money = [{ type: 'currency' as const, currency: 'GBP' }];
+
+/** 20 top-level fields (addresses count their fields) plus 5 fields per line. */
+export const RULES: MappingRule[] = [
+  { target: 'externalId', source: p('id'), transforms: ['string'] },
+  { target: 'source', source: { kind: 'const', value: 'shop' } },
+  { target: 'status', source: p('financial_status'), transforms: [{ type: 'lookup', table: { paid: 'confirmed', pending: 'draft' }, default: 'draft' }] },
+  { target: 'orderDate', source: p('created_at'), transforms: ['datetime'] },
+  { target: 'currency', source: p('currency'), transforms: ['upper'] },
+  { target: 'customer.externalId', source: p('customer.id'), transforms: ['string'] },
+  { target: 'customer.email', source: p('email'), transforms: ['trim', 'lower'] },
+  { target: 'customer.name', source: p('customer.first_name'), transforms: [{ type: 'concat', sources: [p('customer.last_name')] }] },
+  { target: 'customer.phone', source: p('customer.phone') },
+  { target: 'billingAddress.street', source: p('billing_address.address1') },
+  { target: 'billingAddress.city', source: p('billing_address.city') },
+  { target: 'billingAddress.zip', source: p('billing_address.zip') },
+  { target: 'billingAddress.country', source: p('billing_address.country_code'), transforms: ['upper'] },
+  { target: 'shippingAddress.street', source: p('shipping_address.address1') },
+  { target: 'shippingAddress.city', source: p('shipping_address.city') },
+  { target: 'shippingAddress.zip', source: p('shipping_address.zip') },
+  { target: 'shippingAddress.country', source: p('shipping_address.country_code'), transforms: ['upper'] },
+  { target: 'taxAmount', source: p('total_tax'), transforms: money },
+  { target: 'shippingAmount', source: p('shipping'), transforms: money },
+  { target: 'totalAmount', source: p('total_price'), transforms: money },
+  { target: 'note', source: p('note'), transforms: ['trim'] },
+  {
+    target: 'lines',
+    source: p('line_items'),
+    transforms: [
+      {
+        type: 'map',
+        rules: [
+          { target: 'sku', source: p('sku'), transforms: ['trim', 'upper'] },
+          { target: 'name', source: p('title') },
+          { target: 'quantity', source: p('quantity'), transforms: ['number'] },
+          { target: 'unitPrice', source: p('price'), transforms: money },
+          { target: 'lineTotal', source: p('total'), transforms: money },
+        ],
+      },
+    ],
+  },
+];
+
+/** The same mapping as one JSONata expression (the usual way to do it with a change node). */
+export const JSONATA = `{
+  "externalId": $string(id),
+  "source": "shop",
+  "status": financial_status = "paid" ? "confirmed" : "draft",
+  "orderDate": $fromMillis($toMillis(created_at)),
+  "currency": $uppercase(currency),
+  "customer": {
+    "externalId": $string(customer.id),
+    "email": $lowercase($trim(email)),
+    "name": customer.first_name & " " & customer.last_name,
+    "phone": customer.phone
+  },
+  "billingAddress": { "street": billing_address.address1, "city": billing_address.city, "zip": billing_address.zip, "country": $uppercase(billing_address.country_code) },
+  "shippingAddress": { "street": shipping_address.address1, "city": shipping_address.city, "zip": shipping_address.zip, "country": $uppercase(shipping_address.country_code) },
+  "taxAmount": $round($number(total_tax), 2),
+  "shippingAmount": $round($number(shipping), 2),
+  "totalAmount": $round($number(total_price), 2),
+  "note": $trim(note),
+  "lines": [line_items.{
+    "sku": $uppercase($trim(sku)),
+    "name": title,
+    "quantity": $number(quantity),
+    "unitPrice": $round($number(price), 2),
+    "lineTotal": $round($number(total), 2)
+  }]
+}`;
+
+let deployments = 0;
+
+/** Deploys entry -> sink with fresh ids (reusing ids across node types confuses the runtime's rewiring diff). */
+async function deploy(RED: EmbeddedRed, entry: Record<string, unknown>): Promise<string> {
+  deployments += 1;
+  const id = `bench-entry-${deployments}`;
+  const sink = `bench-sink-${deployments}`;
+  const wires = (entry.wires as string[][]).map((port) => port.map(() => sink));
+  const flows = [
+    { id: 'bench-tab', type: 'tab', label: 'mapper bench' },
+    { ...entry, id, z: 'bench-tab', wires },
+    { id: sink, type: 'mapper-bench-sink', z: 'bench-tab', wires: [] },
+  ];
+  await RED.runtime.flows.setFlows({ flows: { flows }, deploymentType: 'full' });
+  const deadline = Date.now() + 10_000;
+  while (!RED.nodes.getNode(id)) {
+    if (Date.now() > deadline) throw new Error('the bench flow did not start');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return id;
+}
+
+/** Pushes `count` orders into the entry node, keeping WINDOW in flight; messages per second at the sink. */
+async function throughput(RED: EmbeddedRed, entry: string, count: number): Promise<number> {
+  const input = RED.nodes.getNode(entry);
+  if (!input) throw new Error('no bench entry node');
+  const orders = Array.from({ length: count }, (_, i) => order(i));
+  let sent = 0;
+  let arrived = 0;
+  const started = process.hrtime.bigint();
+  await new Promise<void>((resolve) => {
+    (globalThis as Record<string, unknown>)[SINK_HOOK] = () => {
+      arrived += 1;
+      if (arrived === count) resolve();
+      else if (sent < count) input.receive({ payload: orders[sent++] });
+    };
+    while (sent < Math.min(WINDOW, count)) input.receive({ payload: orders[sent++] });
+  });
+  return count / (Number(process.hrtime.bigint() - started) / 1e9);
+}
+
+async function measure(RED: EmbeddedRed, entry: Record<string, unknown>): Promise<number> {
+  const id = await deploy(RED, entry);
+  await throughput(RED, id, WARM_UP);
+  return throughput(RED, id, MESSAGES);
+}
+
+export async function benchMapper(): Promise<Record<string, number>> {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-bench-mapper-'));
+  const nodesDir = path.join(work, 'nodes');
+  fs.mkdirSync(nodesDir);
+  const built = path.resolve(__dirname, '..', 'nodes');
+  fs.writeFileSync(path.join(nodesDir, 'canonical-mapper.js'), `module.exports = require(${JSON.stringify(path.join(built, 'canonical-mapper.js'))});\n`);
+  fs.copyFileSync(path.join(built, 'canonical-mapper.html'), path.join(nodesDir, 'canonical-mapper.html'));
+  fs.writeFileSync(path.join(nodesDir, 'mapper-bench-sink.js'), SINK_NODE);
+  fs.writeFileSync(path.join(nodesDir, 'mapper-bench-sink.html'), '<script type="text/javascript">RED.nodes.registerType("mapper-bench-sink",{category:"bench",defaults:{},inputs:1});</script>\n');
+
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- node-red's embedding API has no type declarations
+  const RED = require('node-red') as EmbeddedRed;
+  RED.init(http.createServer(), {
+    userDir: work,
+    nodesDir: [nodesDir],
+    flowFile: 'flows.json',
+    credentialSecret: false,
+    httpAdminRoot: false,
+    httpNodeRoot: false,
+    disableEditor: true,
+    logging: { console: { level: 'error' } },
+  });
+  await RED.start();
+  const setups: Record<string, Record<string, unknown>> = {
+    jsonata: { type: 'change', rules: [{ t: 'set', p: 'payload', pt: 'msg', to: JSONATA, tot: 'jsonata' }], wires: [['sink']] },
+    mapper: { type: 'canonical-mapper', mode: 'rules', rules: RULES, schemaType: 'none', wires: [['sink'], []] },
+    validated: { type: 'canonical-mapper', mode: 'rules', rules: RULES, schemaType: 'canonical', schema: 'https://schemas.odoo-middleware.dev/canonical/sales-order/1.0.0', wires: [['sink'], ['sink']] },
+    hop: { type: 'change', rules: [{ t: 'set', p: 'topic', pt: 'msg', to: 'hop', tot: 'str' }], wires: [['sink']] },
+  };
+  const best: Record<string, number> = {};
+  try {
+    // Rounds interleave the set-ups so garbage left by one (JSONata's above all) does not fall on one figure only.
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [name, entry] of Object.entries(setups)) best[name] = Math.max(best[name] ?? 0, await measure(RED, entry));
+    }
+    return {
+      mapper_msgs_per_s: Math.round(best.mapper),
+      mapper_validated_msgs_per_s: Math.round(best.validated),
+      jsonata_change_msgs_per_s: Math.round(best.jsonata),
+      change_hop_msgs_per_s: Math.round(best.hop),
+      mapper_vs_jsonata_ratio: best.mapper / best.jsonata,
+    };
+  } finally {
+    await RED.stop();
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (require.main === module) {
+  benchMapper().then(
+    (figures) => {
+      for (const [name, value] of Object.entries(figures)) console.log(`${name}: ${value}`);
+      process.exit(0);
+    },
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}
