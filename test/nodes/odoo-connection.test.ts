@@ -77,6 +77,30 @@ describe('odoo-connection node', function () {
     }
   });
 
+  it('takes blank secrets from the environment variables it names, keeping only the names in the flow', async () => {
+    process.env.ODOO_TEST_API_KEY = SANDBOX_DEFAULTS.apiKey;
+    try {
+      await helper.load([connectionNode], [tab, connection({ url: sb.url, protocol: 'json2', apiKeyEnv: 'ODOO_TEST_API_KEY' })], {});
+      const report = await clientOf().test();
+      assert.equal(report.protocol, 'json2');
+      const flows = (helper as unknown as { _redNodes: { getFlows(): { flows: unknown[] } } })._redNodes.getFlows().flows;
+      assert.doesNotMatch(JSON.stringify(flows), new RegExp(SANDBOX_DEFAULTS.apiKey));
+      assert.match(JSON.stringify(flows), /ODOO_TEST_API_KEY/);
+    } finally {
+      delete process.env.ODOO_TEST_API_KEY;
+    }
+  });
+
+  it('a credential that is set wins over the variable it would fall back to', async () => {
+    process.env.ODOO_TEST_API_KEY = 'not-the-key';
+    try {
+      await helper.load([connectionNode], [tab, connection({ url: sb.url, protocol: 'json2', apiKeyEnv: 'ODOO_TEST_API_KEY' })], { conn: { apiKey: SANDBOX_DEFAULTS.apiKey } });
+      assert.equal((await clientOf().test()).protocol, 'json2');
+    } finally {
+      delete process.env.ODOO_TEST_API_KEY;
+    }
+  });
+
   for (const removed of [false, true]) {
     it(`closes its client on close (removed: ${removed})`, async () => {
       await helper.load([connectionNode], [tab, connection({ url: sb.url })], { conn: { apiKey: SANDBOX_DEFAULTS.apiKey } });

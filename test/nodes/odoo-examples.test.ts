@@ -54,7 +54,7 @@ describe('odoo example flows (sandbox, connection from ${ODOO_URL}/${ODOO_DB}/${
     const flow = example('odoo-read.json');
     const connection = flow.find((n) => n.type === 'odoo-connection') as FlowNode;
     assert.equal(connection.credentials, undefined, 'the example carries no credentials');
-    await helper.load([connectionNode, readNode, injectNode, commentNode], flow, { [connection.id]: { apiKey: '${ODOO_API_KEY}' } });
+    await helper.load([connectionNode, readNode, injectNode, commentNode], flow, {});
     const got = first('7d1f0a2b3c4d5e06');
     helper.getNode('7d1f0a2b3c4d5e04').receive({});
     const msg = await got;
@@ -66,7 +66,8 @@ describe('odoo example flows (sandbox, connection from ${ODOO_URL}/${ODOO_DB}/${
   it('odoo-write.json creates 2 partners and reports the invalid one on the failed output', async () => {
     const flow = example('odoo-write.json');
     const connection = flow.find((n) => n.type === 'odoo-connection') as FlowNode;
-    await helper.load([connectionNode, writeNode, injectNode, commentNode], flow, { [connection.id]: { apiKey: '${ODOO_API_KEY}' } });
+    assert.equal(connection.apiKeyEnv, 'ODOO_API_KEY', 'the example names the variable holding the API key');
+    await helper.load([connectionNode, writeNode, injectNode, commentNode], flow, {});
     const written = first('8e2a1b3c4d5e6f06');
     const failed = first('8e2a1b3c4d5e6f07');
     helper.getNode('8e2a1b3c4d5e6f04').receive({});

@@ -12,6 +12,9 @@ export interface OdooConnectionSettings {
   timeout?: number | string;
   concurrency?: number | string;
   tlsVerify?: boolean | string;
+  /** Names (not values) of environment variables that supply the secrets when the credentials are blank. */
+  apiKeyEnv?: string;
+  passwordEnv?: string;
 }
 
 export interface OdooConnectionCredentials {
@@ -52,10 +55,18 @@ export function connectionOptions(
     database: env(settings.database),
     protocol,
     login: env(settings.login),
-    apiKey: env(credentials.apiKey),
-    password: env(credentials.password),
+    apiKey: env(credentials.apiKey) ?? fromEnvName(settings.apiKeyEnv, lookupEnv),
+    password: env(credentials.password) ?? fromEnvName(settings.passwordEnv, lookupEnv),
     timeoutMs: numberOr(settings.timeout, CONNECTION_DEFAULTS.timeoutSeconds) * 1000,
     concurrency: Math.floor(numberOr(settings.concurrency, CONNECTION_DEFAULTS.concurrency)),
     rejectUnauthorized: settings.tlsVerify !== false && settings.tlsVerify !== 'false',
   };
+}
+
+/** A secret named by its variable keeps flow files in git free of it and still deployable anywhere. */
+function fromEnvName(name: string | undefined, lookupEnv: (name: string) => string | undefined): string | undefined {
+  const variable = name?.trim();
+  if (!variable) return undefined;
+  const value = lookupEnv(variable);
+  return value === '' ? undefined : value;
 }
