@@ -84,7 +84,14 @@ describe('canonical-mapper node', function () {
     (helper.getNode('m1') as TestNode).receive({ payload: { code: 'A', price: 'cheap' } });
     const msg = await got;
     assert.deepEqual(msg.payload, { code: 'A', price: 'cheap' });
-    assert.deepEqual(msg.error, { kind: 'validation', stage: 'mapping', errors: [{ path: 'listPrice', message: "expected an amount, got 'cheap'" }] });
+    assert.deepEqual(msg.error, {
+      kind: 'validation',
+      stage: 'mapping',
+      errors: [
+        { path: 'listPrice', message: "expected an amount, got 'cheap'" },
+        { path: 'name', message: 'is required' },
+      ],
+    });
 
     const schemaFail = next('bad', ['ok', 'caught']);
     (helper.getNode('m1') as TestNode).receive({ payload: { code: 'A' } });

@@ -89,11 +89,14 @@ export function createMapperEngine(config: EngineConfig, deps: EngineDeps = {}):
   };
 
   const finish = (result: MappingResult): EngineResult => {
-    if (result.errors.length > 0) return { ok: false, stage: 'mapping', errors: result.errors, output: result.output };
-    if (outputValidator) {
-      const errors = outputValidator.validate(result.output);
-      if (errors.length > 0) return { ok: false, stage: 'output', errors, output: result.output };
+    const schemaErrors = outputValidator ? outputValidator.validate(result.output) : [];
+    if (result.errors.length > 0) {
+      // Report the whole picture: the fields that failed to map, plus schema problems of the other fields.
+      const failed = result.errors;
+      const more = schemaErrors.filter((e) => !failed.some((f) => e.path === f.path || e.path.startsWith(`${f.path}.`) || e.path.startsWith(`${f.path}[`)));
+      return { ok: false, stage: 'mapping', errors: [...failed, ...more], output: result.output };
     }
+    if (schemaErrors.length > 0) return { ok: false, stage: 'output', errors: schemaErrors, output: result.output };
     return { ok: true, output: result.output, canonical };
   };
 

@@ -202,6 +202,18 @@ describe('canonical presets', () => {
     assert.deepEqual(bad, { ok: false, stage: 'output', errors: [{ path: 'name', message: 'is required' }], output: { sku: 'A' } });
   });
 
+  it('engine: a mapping failure also reports the schema problems of the other fields, once per path', () => {
+    const engine = createMapperEngine({ mode: 'preset', preset: 'shopify-order' });
+    const r = engine.run({ id: 1, email: 'a@b.io', created_at: 'someday', currency: 'euro', line_items: [{ title: 'X', quantity: 'lots', price: '1.00' }] });
+    assert.ok(!(r instanceof Promise) && !r.ok);
+    assert.equal(r.stage, 'mapping');
+    assert.deepEqual(r.errors, [
+      { path: 'orderDate', message: "expected a date-time, got 'someday'" },
+      { path: 'lines[0].quantity', message: "expected a number, got 'lots'" },
+      { path: 'currency', message: 'must match pattern "^[A-Z]{3}$"' },
+    ]);
+  });
+
   it('engine: inline and broken user schemas', () => {
     const engine = createMapperEngine({ mode: 'rules', rules: [{ target: 'n', source: { kind: 'path', path: 'n' } }], schema: { type: 'inline', value: '{"type":"object","properties":{"n":{"type":"integer"}}}' } });
     assert.deepEqual(engine.run({ n: 'x' }), { ok: false, stage: 'output', errors: [{ path: 'n', message: 'must be integer' }], output: { n: 'x' } });
