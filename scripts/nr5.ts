@@ -61,7 +61,11 @@ if (!installed) {
 
 const app = path.join(work, 'app');
 fs.rmSync(app, { recursive: true, force: true });
-fs.cpSync(path.join(root, 'dist'), path.join(app, 'dist'), { recursive: true });
+// The compiled code plus the repo files it reads at run time (schemas, flows, the package manifest).
+for (const entry of ['dist', 'flows', 'schemas', 'resources', 'examples', 'package.json']) {
+  const from = path.join(root, entry);
+  if (fs.existsSync(from)) fs.cpSync(from, path.join(app, entry), { recursive: true });
+}
 
 const specs = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['app/dist/test/nodes/**/*.test.js'];
 run(node24, ['--version']);
