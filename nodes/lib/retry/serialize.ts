@@ -22,7 +22,8 @@ function childPath(parent: string, key: string | number): string {
 
 function isPlainObject(value: object): boolean {
   const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+  // A function node builds objects in its own vm context: their prototype is that realm's Object.prototype.
+  return proto === null || Object.getPrototypeOf(proto) === null;
 }
 
 const DROP = Symbol('drop');
