@@ -1,0 +1,107 @@
+/**
+ * Node-RED as a child process on the Orders tab: a patched copy of flows/flows.json in a temporary user dir
+ * (short lease, short Odoo timeout, soak retry policy, the chosen store backend), this package linked into the
+ * user dir as `npm start` does, and kill -9 / restart on the same user dir and store.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Backend } from './options';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+const ORDERS_TAB_LABEL = 'Orders';
+const CONNECTION_ID = 'a1f0c0de000000c1';
+
+type FlowNode = Record<string, unknown> & { id: string; type: string; z?: string };
+
+export interface FlowPatch {
+  backend: Backend;
+  redisUrl: string;
+  keyPrefix: string;
+  leaseSeconds: number;
+  odooTimeoutSeconds: number;
+  odooConcurrency: number;
+  retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number; maxTotalMs: number };
+}
+
+/** The Orders tab, its nodes, the shared connection and the config nodes they use; nothing else, patched for the soak. */
+export function soakFlows(flows: FlowNode[], patch: FlowPatch): FlowNode[] {
+  const tab = flows.find((n) => n.type === 'tab' && n.label === ORDERS_TAB_LABEL);
+  if (!tab) throw new Error(`flows/flows.json has no tab labelled "${ORDERS_TAB_LABEL}"`);
+  const onTab = flows.filter((n) => n.z === tab.id);
+  const configIds = new Set<string>([CONNECTION_ID]);
+  for (const n of onTab) for (const field of ['store', 'connection']) if (typeof n[field] === 'string') configIds.add(n[field] as string);
+  const picked = [tab, ...flows.filter((n) => configIds.has(n.id)), ...onTab].map((n) => ({ ...n }));
+  for (const n of picked) {
+    if (n.type === 'odoo-connection') Object.assign(n, { timeout: patch.odooTimeoutSeconds, concurrency: patch.odooConcurrency });
+    if (n.type === 'middleware-store') {
+      Object.assign(n, patch.backend === 'redis' ? { backend: 'redis', url: patch.redisUrl, db: 0, keyPrefix: patch.keyPrefix } : { backend: 'sqlite', path: 'soak-store.sqlite' });
+    }
+    if (n.type === 'idempotency-guard') n.leaseSeconds = patch.leaseSeconds;
+    if (n.type === 'middleware-retry') Object.assign(n, patch.retry, { multiplier: 2 });
+  }
+  if (!picked.some((n) => n.type === 'middleware-store')) throw new Error('the Orders tab uses no middleware-store');
+  return picked;
+}
+
+/** Node-RED loads packages from the user dir's node_modules; link this one there, as scripts/start.ts does. */
+export function prepareUserDir(userDir: string, flows: FlowNode[]): string {
+  const modules = path.join(userDir, 'node_modules');
+  fs.mkdirSync(modules, { recursive: true });
+  const link = path.join(modules, 'node-red-contrib-odoo-middleware');
+  if (!fs.existsSync(link)) fs.symlinkSync(ROOT, link, 'dir');
+  const flowFile = path.join(userDir, 'soak-flows.json');
+  fs.writeFileSync(flowFile, JSON.stringify(flows, null, 2));
+  return flowFile;
+}
+
+export interface NodeRedProcess {
+  readonly child: ChildProcess;
+  /** Resolves once the process has exited. */
+  readonly exited: Promise<void>;
+}
+
+/** Starts Node-RED and resolves once it logs "Started flows"; its output goes to `log`. */
+export function startNodeRed(options: { flowFile: string; env: NodeJS.ProcessEnv; log: fs.WriteStream; timeoutMs: number }): Promise<NodeRedProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [require.resolve('node-red/red.js'), '-s', path.join(ROOT, 'dist', 'settings.js'), options.flowFile], {
+      env: options.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<void>((done) => child.once('exit', () => done()));
+    let recent = '';
+    let ready = false;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`Node-RED did not start within ${options.timeoutMs} ms:\n${recent}`));
+    }, options.timeoutMs);
+    const onData = (chunk: Buffer): void => {
+      options.log.write(chunk);
+      if (ready) return;
+      recent = (recent + chunk.toString()).slice(-20_000);
+      if (/Started flows/.test(recent)) {
+        ready = true;
+        clearTimeout(timer);
+        resolve({ child, exited });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (!ready) reject(new Error(`Node-RED exited (${code ?? signal}) before it started:\n${recent}`));
+    });
+  });
+}
+
+export async function killHard(red: NodeRedProcess): Promise<void> {
+  red.child.kill('SIGKILL');
+  await red.exited;
+}
+
+export async function stopGracefully(red: NodeRedProcess): Promise<void> {
+  const force = setTimeout(() => red.child.kill('SIGKILL'), 10_000);
+  red.child.kill('SIGTERM');
+  await red.exited;
+  clearTimeout(force);
+}
