@@ -7,6 +7,7 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace } from '@open
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, IdGenerator } from '@opentelemetry/sdk-trace-base';
+import { isValidSpanId, isValidTraceId } from './context';
 import type { HopSpan } from './recorder';
 
 export interface OtlpOptions {
@@ -53,10 +54,10 @@ export function createOtlpExporter(options: OtlpOptions): HopExporter {
 
   return {
     export(hop: HopSpan): void {
-      if (!hop.traceId || !hop.sampled || hop.end === undefined) return;
+      if (!isValidTraceId(hop.traceId) || !hop.sampled || hop.end === undefined) return;
       ids.traceId = hop.traceId;
       ids.spanId = hop.spanId;
-      const parent = hop.parentSpanId
+      const parent = isValidSpanId(hop.parentSpanId)
         ? trace.setSpanContext(ROOT_CONTEXT, { traceId: hop.traceId, spanId: hop.parentSpanId, traceFlags: TraceFlags.SAMPLED, isRemote: true })
         : ROOT_CONTEXT;
       const attributes: Record<string, string> = {

@@ -45,8 +45,10 @@ export interface TracingRuntime {
   close(): Promise<void>;
 }
 
+const timeOrigin = performance.timeOrigin;
+
 export function epochNow(): number {
-  return performance.timeOrigin + performance.now();
+  return timeOrigin + performance.now();
 }
 
 function sendJson(res: Parameters<Handler>[1], status: number, body: unknown): void {
@@ -57,12 +59,12 @@ function sendJson(res: Parameters<Handler>[1], status: number, body: unknown): v
 
 export function installTracing(host: TracingHost, env: NodeJS.ProcessEnv = process.env): TracingRuntime {
   const settings = host.settings?.odooMiddleware?.tracing ?? {};
-  const ring = new SpanRing(settings.bufferSize ?? DEFAULT_BUFFER_SIZE);
+  const ring = new SpanRing(settings.bufferSize ?? DEFAULT_BUFFER_SIZE, new IdGenerator());
   const endpoint = settings.otlpEndpoint || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT;
   const exporter: HopExporter | undefined = endpoint
     ? createOtlpExporter({ endpoint, serviceName: settings.serviceName ?? env.OTEL_SERVICE_NAME })
     : undefined;
-  const tracer = new HopTracer({ ring, ids: new IdGenerator(), clock: epochNow, onEnd: exporter ? (span) => exporter.export(span) : undefined });
+  const tracer = new HopTracer({ ring, clock: epochNow, onEnd: exporter ? (span) => exporter.export(span) : undefined });
   const onReceive = (event: ReceiveEvent): void => tracer.receive(event);
   const onComplete = (event: CompleteEvent): void => tracer.complete(event);
   let enabled = false;

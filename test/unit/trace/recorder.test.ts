@@ -6,59 +6,107 @@ import { HopSpan, HopTracer, SpanRing } from '../../../nodes/lib/trace/recorder'
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const SPAN = '00f067aa0ba902b7';
 
+const node = (id: string, type = 't') => ({ nodeId: id, nodeType: type, nodeName: undefined, flowId: undefined });
+
 describe('span ring buffer', () => {
-  const span = (i: number, correlationId = 'c'): HopSpan => ({ correlationId, spanId: String(i), sampled: true, nodeId: `n${i}`, nodeType: 't', start: i });
+  const open = (ring: SpanRing, start: number, correlationId = 'c') => ring.open(correlationId, undefined, undefined, true, node(`n${start}`), `m${start}`, start);
   it('keeps only the last `capacity` spans, oldest first', () => {
     const ring = new SpanRing(3);
-    for (let i = 1; i <= 5; i++) ring.push(span(i));
+    for (let i = 1; i <= 5; i++) open(ring, i);
     assert.equal(ring.size, 3);
     assert.deepEqual(ring.all().map((s) => s.start), [3, 4, 5]);
   });
   it('looks up one correlation id and lists recent ones newest first', () => {
     const ring = new SpanRing(10);
-    ring.push(span(2, 'a'));
-    ring.push(span(1, 'b'));
-    ring.push(span(3, 'a'));
+    open(ring, 2, 'a');
+    open(ring, 1, 'b');
+    open(ring, 3, 'a');
     assert.deepEqual(ring.byCorrelation('a').map((s) => s.start), [2, 3]);
     assert.deepEqual(ring.recent(5).map((r) => [r.correlationId, r.hops]), [['a', 2], ['b', 1]]);
+  });
+  it('tells who tracks open hops when a still-open hop is overwritten, not a closed one', () => {
+    const ring = new SpanRing(2);
+    const evicted: string[] = [];
+    const onEvict = (nodeId: string, messageId: string) => evicted.push(`${nodeId}/${messageId}`);
+    const first = ring.open('c', undefined, undefined, true, node('a'), 'm1', 1, onEvict);
+    ring.open('c', undefined, undefined, true, node('b'), 'm2', 2, onEvict);
+    ring.close(first, 1.5);
+    ring.open('c', undefined, undefined, true, node('c'), 'm3', 3, onEvict);
+    ring.open('c', undefined, undefined, true, node('d'), 'm4', 4, onEvict);
+    assert.deepEqual(evicted, ['b/m2']);
+  });
+  it('span ids are 16 lowercase hex characters, distinct per hop', () => {
+    const ring = new SpanRing(10);
+    for (let i = 0; i < 5; i++) open(ring, i);
+    const ids = ring.all().map((s) => s.spanId);
+    assert.equal(new Set(ids).size, 5);
+    for (const id of ids) assert.match(id, /^[0-9a-f]{16}$/);
   });
 });
 
 describe('hop tracer', () => {
   let now = 1000;
   const clock = () => now;
-  it('opens on receive and closes on complete, per message and node, with the error text', () => {
+  const TRACED = { correlationId: 'c-1', trace: { traceId: TRACE, spanId: SPAN, sampled: true } };
+  it('opens on receive and closes on complete, with node details and the error text', () => {
     const ring = new SpanRing(10);
     const ended: HopSpan[] = [];
-    const tracer = new HopTracer({ ring, ids: new IdGenerator(), clock, onEnd: (s) => ended.push(s) });
-    const msg = { correlationId: 'c-1', trace: { traceId: TRACE, spanId: SPAN, sampled: true } };
-    const node = { id: 'n1', type: 'change', name: 'set', z: 'flow1' };
-    tracer.receive({ msg, destination: { id: 'n1', node } });
+    const tracer = new HopTracer({ ring, clock, onEnd: (s) => ended.push(s) });
+    const msg = { _msgid: 'm-1', ...TRACED };
+    const n1 = { id: 'n1', type: 'change', name: 'set', z: 'flow1' };
+    now = 1000;
+    tracer.receive({ msg, destination: { id: 'n1', node: n1 } });
     now = 1005;
-    tracer.complete({ msg, node: { id: 'n1', node }, error: new Error('boom') });
+    tracer.complete({ msg, node: { id: 'n1', node: n1 }, error: new Error('boom') });
     assert.equal(ended.length, 1);
     assert.deepEqual({ ...ended[0], spanId: 'x' }, {
-      correlationId: 'c-1', traceId: TRACE, spanId: 'x', parentSpanId: SPAN, sampled: true,
+      correlationId: 'c-1', traceId: TRACE, spanId: 'x', parentSpanId: SPAN, sampled: true, messageId: 'm-1',
       nodeId: 'n1', nodeType: 'change', nodeName: 'set', flowId: 'flow1', start: 1000, end: 1005, durationMs: 5, error: 'boom',
     });
-    assert.equal(ring.size, 1);
+    assert.equal(tracer.openCount, 0);
+  });
+  it('matches interleaved hops by node and message id (asynchronous nodes)', () => {
+    const ring = new SpanRing(10);
+    const tracer = new HopTracer({ ring, clock });
+    const a = { _msgid: 'a', ...TRACED };
+    const b = { _msgid: 'b', ...TRACED };
+    now = 1;
+    tracer.receive({ msg: a, destination: { id: 'slow' } });
+    now = 2;
+    tracer.receive({ msg: b, destination: { id: 'slow' } });
+    now = 3;
+    tracer.receive({ msg: { ...a }, destination: { id: 'other' } });
+    assert.equal(tracer.openCount, 3);
+    now = 10;
+    tracer.complete({ msg: { ...a }, node: { id: 'slow' } });
+    now = 20;
+    tracer.complete({ msg: b, node: { id: 'slow' } });
+    const spans = ring.all();
+    assert.deepEqual(spans.map((s) => [s.nodeId, s.messageId, s.end]), [['slow', 'a', 10], ['slow', 'b', 20], ['other', 'a', undefined]]);
+    assert.equal(tracer.openCount, 1);
   });
   it('ignores untraced messages entirely', () => {
     const ring = new SpanRing(10);
-    const tracer = new HopTracer({ ring, ids: new IdGenerator(), clock });
-    tracer.receive({ msg: { payload: 1 }, destination: { id: 'n1' } });
-    tracer.complete({ msg: { payload: 1 }, node: { id: 'n1' } });
+    const tracer = new HopTracer({ ring, clock });
+    tracer.receive({ msg: { _msgid: 'x', payload: 1 }, destination: { id: 'n1' } });
+    tracer.complete({ msg: { _msgid: 'x', payload: 1 }, node: { id: 'n1' } });
     assert.equal(ring.size, 0);
   });
   it('a completion for a node that never received the message changes nothing', () => {
     const ring = new SpanRing(10);
     const ended: HopSpan[] = [];
-    const tracer = new HopTracer({ ring, ids: new IdGenerator(), clock, onEnd: (s) => ended.push(s) });
-    const msg = { correlationId: 'c' };
+    const tracer = new HopTracer({ ring, clock, onEnd: (s) => ended.push(s) });
+    const msg = { _msgid: 'm', correlationId: 'c' };
     tracer.receive({ msg, destination: { id: 'a' } });
     tracer.complete({ msg, node: { id: 'b' } });
     assert.equal(ended.length, 0);
     assert.equal(ring.all()[0].end, undefined);
+  });
+  it('open hops overwritten in the ring are forgotten, so tracking stays bounded', () => {
+    const ring = new SpanRing(4);
+    const tracer = new HopTracer({ ring, clock });
+    for (let i = 0; i < 50; i++) tracer.receive({ msg: { _msgid: `m${i}`, correlationId: 'c' }, destination: { id: 'never-done' } });
+    assert.ok(tracer.openCount <= 4, `openCount ${tracer.openCount}`);
   });
 });
 

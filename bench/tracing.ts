@@ -1,0 +1,123 @@
+/**
+ * Tracing overhead: messages per second through correlation-tracer + 3 change nodes + a sink, with the tracing
+ * hooks on (export off) and off, alternating rounds in one runtime. A real embedded Node-RED runtime is used, not the
+ * test helper, because the helper wraps every send in a spy that would dilute the very cost being measured.
+ */
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { installTracing, TracingHost, TracingRuntime } from '../nodes/lib/trace/runtime';
+
+const root = path.resolve(__dirname, '..', '..');
+
+interface RuntimeNode {
+  receive(msg: object): void;
+  on(event: 'input', listener: () => void): void;
+}
+
+interface EmbeddedRed {
+  init(server: http.Server, settings: object): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  nodes: { getNode(id: string): RuntimeNode | null; setFlows(flows: object[], credentials: object, type: string): Promise<unknown> };
+  hooks: TracingHost['hooks'];
+}
+
+/** A user directory whose only module is this package's correlation-tracer, pointing at the built files. */
+function makeUserDir(): string {
+  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'odoo-mw-bench-'));
+  const pkg = path.join(userDir, 'node_modules', 'odoo-mw-bench');
+  fs.mkdirSync(pkg, { recursive: true });
+  fs.symlinkSync(path.join(root, 'dist'), path.join(pkg, 'dist'));
+  fs.symlinkSync(path.join(root, 'node_modules'), path.join(pkg, 'node_modules'));
+  fs.writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name: 'odoo-mw-bench', version: '0.0.0', 'node-red': { nodes: { 'correlation-tracer': 'dist/nodes/correlation-tracer.js' } } }));
+  fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'bench-user', dependencies: { 'odoo-mw-bench': '*' } }));
+  return userDir;
+}
+
+const FLOW = [
+  { id: 'bench-tab', type: 'tab', label: 'tracing bench' },
+  { id: 'tracer', type: 'correlation-tracer', z: 'bench-tab', setHeaders: false, wires: [['c1']] },
+  ...['c1', 'c2', 'c3'].map((id, i, all) => ({
+    id, type: 'change', z: 'bench-tab', rules: [{ t: 'set', p: `step${i}`, pt: 'msg', to: id, tot: 'str' }], wires: [[all[i + 1] ?? 'sink']],
+  })),
+  { id: 'sink', type: 'change', z: 'bench-tab', rules: [{ t: 'delete', p: 'step0', pt: 'msg' }], wires: [] },
+];
+
+async function throughput(tracer: RuntimeNode, counter: { seen: number }, messages: number): Promise<number> {
+  counter.seen = 0;
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < messages; i++) tracer.receive({ payload: { i }, correlationId: `bench-${i}` });
+  while (counter.seen < messages) await new Promise((resolve) => setImmediate(resolve));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return messages / seconds;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+export async function benchTracing(messages = 5000, rounds = 9): Promise<Record<string, number>> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const RED = require('node-red') as EmbeddedRed;
+  const userDir = makeUserDir();
+  const server = http.createServer();
+  let tracing: TracingRuntime | undefined;
+  try {
+    RED.init(server, { userDir, httpAdminRoot: false, httpNodeRoot: false, logging: { console: { level: 'error' } }, flowFile: 'flows.json', credentialSecret: false, editorTheme: { tours: false } });
+    await RED.start();
+    await RED.nodes.setFlows(FLOW, {}, 'full');
+    for (let i = 0; i < 100 && !RED.nodes.getNode('sink'); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    const tracer = RED.nodes.getNode('tracer');
+    const sink = RED.nodes.getNode('sink');
+    if (!tracer || !sink) throw new Error('bench flow did not start: correlation-tracer not loaded (run the build first)');
+    const counter = { seen: 0 };
+    sink.on('input', () => {
+      counter.seen++;
+    });
+    tracing = installTracing({ hooks: RED.hooks, settings: { odooMiddleware: { tracing: { enabled: false } } } }, {});
+
+    // Empty hooks on the same two events: the share of the overhead that is Node-RED's hook dispatch itself.
+    // One declared parameter: Node-RED treats a hook taking fewer or more as asynchronous, waiting on a callback.
+    const noop = (_event: unknown): void => undefined;
+    const noopHooks = (on: boolean): void => {
+      for (const hook of ['onReceive.odooMiddlewareBenchNoop', 'onComplete.odooMiddlewareBenchNoop']) {
+        if (on) RED.hooks.add(hook, noop);
+        else RED.hooks.remove(hook);
+      }
+    };
+
+    await throughput(tracer, counter, messages); // warm-up: JIT and first allocations
+    tracing.enable();
+    await throughput(tracer, counter, messages);
+    tracing.disable();
+    const on: number[] = [];
+    const off: number[] = [];
+    const dispatchOnly: number[] = [];
+    for (let round = 0; round < rounds; round++) {
+      off.push(await throughput(tracer, counter, messages));
+      noopHooks(true);
+      dispatchOnly.push(await throughput(tracer, counter, messages));
+      noopHooks(false);
+      tracing.enable();
+      on.push(await throughput(tracer, counter, messages));
+      tracing.disable();
+    }
+    const offRate = median(off);
+    const onRate = median(on);
+    return {
+      tracing_overhead_pct: ((offRate - onRate) / offRate) * 100,
+      tracing_hook_dispatch_overhead_pct: ((offRate - median(dispatchOnly)) / offRate) * 100,
+      tracing_on_msgs_per_s: onRate,
+      tracing_off_msgs_per_s: offRate,
+      tracing_spans_buffered: tracing.ring.size,
+    };
+  } finally {
+    await tracing?.close();
+    await RED.stop();
+    server.close();
+    fs.rmSync(userDir, { recursive: true, force: true });
+  }
+}
