@@ -1,3 +1,4 @@
+import type { ValidateFunction } from 'ajv';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { MiddlewareStore } from './lib/store/types';
@@ -88,7 +89,7 @@ export = (RED: NodeAPI): void => {
       return;
     }
 
-    let validate;
+    let validate: ValidateFunction | undefined;
     if (def.schema && def.schema.trim() !== '') {
       try {
         validate = compileSchema(JSON.parse(def.schema));
@@ -138,7 +139,7 @@ export = (RED: NodeAPI): void => {
       rejected++;
       node.status(failed(`rejected ${rejected}`));
       // The body is never logged: it may hold personal data and it failed our checks.
-      node.warn(`webhook-in ${method.toUpperCase()} ${path}: ${error.status} ${error.code}: ${error.logMessage}`);
+      node.warn(`${method.toUpperCase()} ${path}: ${error.status} ${error.code}: ${error.logMessage}`);
       sendError(res, error.status, error.code, error.message, error.cause.errors);
     };
 
@@ -176,7 +177,7 @@ export = (RED: NodeAPI): void => {
         if (responseTimeoutMs > 0) {
           const timer = setTimeout(() => {
             pending.delete(timer);
-            node.warn(`webhook-in ${method.toUpperCase()} ${path}: no http response node answered within ${responseTimeoutMs / 1000} s`);
+            node.warn(`${method.toUpperCase()} ${path}: no http response node answered within ${responseTimeoutMs / 1000} s`);
             sendError(res, 503, 'WEBHOOK_NO_RESPONSE', 'the flow did not answer in time');
           }, responseTimeoutMs);
           pending.add(timer);
@@ -206,7 +207,7 @@ export = (RED: NodeAPI): void => {
       receiver.receive({ headers: req.headers, body: req }).then(
         (outcome) => answer(req, res, outcome),
         (err: unknown) => {
-          node.error(`webhook-in ${method.toUpperCase()} ${path}: ${err instanceof Error ? err.message : String(err)}`);
+          node.error(`${method.toUpperCase()} ${path}: ${err instanceof Error ? err.message : String(err)}`);
           sendError(res, 500, 'WEBHOOK_INTERNAL', 'the webhook could not be processed');
         },
       );
