@@ -85,7 +85,7 @@ export = (RED: NodeAPI): void => {
 
     if (!path) {
       node.status(failed('no path'));
-      node.error('webhook-in: path is required, e.g. /hooks/orders');
+      node.error('path is required, e.g. /hooks/orders');
       return;
     }
 
@@ -95,7 +95,7 @@ export = (RED: NodeAPI): void => {
         validate = compileSchema(JSON.parse(def.schema));
       } catch (err: unknown) {
         node.status(failed('invalid schema'));
-        node.error(`webhook-in: schema is not a valid JSON Schema: ${err instanceof Error ? err.message : String(err)}`);
+        node.error(`schema is not a valid JSON Schema: ${err instanceof Error ? err.message : String(err)}`);
         return;
       }
     }
@@ -213,7 +213,16 @@ export = (RED: NodeAPI): void => {
       );
     };
 
-    RED.httpNode[method](path, handler);
+    const app = RED.httpNode as unknown as Record<Method, (route: string, ...handlers: RequestHandler[]) => void> | undefined;
+    if (!app || typeof app[method] !== 'function') {
+      node.status(failed('no http server'));
+      node.error('HTTP endpoints are disabled (httpNodeRoot is false in settings)');
+      return;
+    }
+    // Like the core http in node, honour the user's httpNodeMiddleware (often authentication) before our handler.
+    const configured = (RED.settings as unknown as { httpNodeMiddleware?: RequestHandler | RequestHandler[] }).httpNodeMiddleware;
+    const middleware: RequestHandler[] = typeof configured === 'function' ? [configured] : Array.isArray(configured) ? configured : [];
+    app[method](path, ...middleware, handler);
     node.status(idle(`${method.toUpperCase()} ${path}`));
 
     node.on('close', (_removed: boolean, done: () => void) => {

@@ -310,6 +310,37 @@ describe('webhook-in node', function () {
     assert.deepEqual((received[0] as { payload: unknown }).payload, { id: 'ok', qty: 3 });
   });
 
+  describe('with httpNodeMiddleware in settings', () => {
+    afterEach(() => {
+      helper.settings({ httpNodeMiddleware: undefined });
+    });
+    it('runs it before the webhook, as the core http in node does', async () => {
+      helper.settings({
+        httpNodeMiddleware: (req: http.IncomingMessage, res: http.ServerResponse, next: () => void) => {
+          if (req.headers['x-gateway-token'] === 'ok') next();
+          else res.writeHead(403).end();
+        },
+      });
+      await load([hookNode()]);
+      assert.equal((await post('/hook', '{}')).status, 403);
+      assert.equal((await post('/hook', '{}', { 'x-gateway-token': 'ok' })).status, 202);
+    });
+    it('a body parser in it is reported, not silently trusted: 500 WEBHOOK_BODY_CONSUMED', async () => {
+      helper.settings({
+        httpNodeMiddleware: (req: http.IncomingMessage & { _body?: boolean }, _res: http.ServerResponse, next: () => void) => {
+          req.resume();
+          req.on('end', () => {
+            req._body = true;
+            next();
+          });
+        },
+      });
+      await load([hookNode({ scheme: 'github' })], { hook: { secret: SECRET } });
+      const reply = await post('/hook', '{}', { 'x-hub-signature-256': ghSig(SECRET, '{}') });
+      assert.deepEqual([reply.status, reply.body.error?.code], [500, 'WEBHOOK_BODY_CONSUMED']);
+    });
+  });
+
   it('close removes the route', async () => {
     await load([hookNode()]);
     assert.equal((await post('/hook', '{}')).status, 202);
