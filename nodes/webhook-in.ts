@@ -228,8 +228,11 @@ export = (RED: NodeAPI): void => {
     node.on('close', (_removed: boolean, done: () => void) => {
       for (const timer of pending) clearTimeout(timer);
       pending.clear();
-      // Express has no route removal API; this is how the core http in node unregisters too.
-      const router = (RED.httpNode as unknown as { _router?: { stack: Array<{ route?: { path: string; stack: Array<{ handle: unknown }> } }> } })._router;
+      // Express has no route removal API; this is how the core http in node unregisters too
+      // (`_router` on Express 4, `router` on Express 5, whose Express 4 getter throws, hence the order).
+      type RouterStack = { stack: Array<{ route?: { path: string; stack: Array<{ handle: unknown }> } }> };
+      const express = RED.httpNode as unknown as { _router?: RouterStack; router?: RouterStack };
+      const router = express._router ?? express.router;
       if (router) {
         for (let i = router.stack.length - 1; i >= 0; i--) {
           const route = router.stack[i].route;

@@ -258,9 +258,11 @@ describe('correlation tracing runtime (hooks, ring buffer, admin endpoint, OTLP)
     helper.getNode('tracer').receive({ payload: {}, correlationId: 'via-plugin' } as never);
     await out;
     await helper.request().get('/odoo-middleware/traces/via-plugin').expect(200);
+    await helper.request().get('/odoo-middleware/traces').expect(200);
     assert.equal(hooks.has('onReceive.odooMiddlewareTrace'), true);
     registered[0].onremove?.();
     assert.equal(hooks.has('onReceive.odooMiddlewareTrace'), false);
     assert.equal(hooks.has('onComplete.odooMiddlewareTrace'), false);
+    await helper.request().get('/odoo-middleware/traces').expect(404);
   });
 });

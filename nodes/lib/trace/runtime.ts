@@ -26,9 +26,11 @@ export interface TracingSettings {
 
 type Handler = (req: IncomingMessage & { params?: Record<string, string>; query?: Record<string, unknown> }, res: ServerResponse & { json?: (body: unknown) => void; status?: (code: number) => unknown }, next: () => void) => void;
 
+type RouterStack = { stack: Array<{ route?: { path?: string } }> };
+
 export interface TracingHost {
   hooks: { add(hookId: string, callback: (event: never) => void): void; remove(hookId: string): void };
-  httpAdmin?: { get(path: string, ...handlers: Handler[]): unknown; _router?: { stack: Array<{ route?: { path?: string } }> } };
+  httpAdmin?: { get(path: string, ...handlers: Handler[]): unknown; _router?: RouterStack; router?: RouterStack };
   auth?: { needsPermission(permission: string): Handler };
   settings?: { odooMiddleware?: { tracing?: TracingSettings } };
   log?: { info(message: string): void; warn(message: string): void };
@@ -114,7 +116,8 @@ export function installTracing(host: TracingHost, env: NodeJS.ProcessEnv = proce
   admin?.get(`${TRACES_PATH}/:correlationId`, guard, oneHandler);
 
   function removeRoutes(): void {
-    const stack = admin?._router?.stack;
+    // Express 4 keeps routes in `_router`, Express 5 in `router` (whose Express 4 getter throws, hence the order).
+    const stack = admin ? (admin._router ?? admin.router)?.stack : undefined;
     if (!stack) return;
     for (let i = stack.length - 1; i >= 0; i--) {
       const path = stack[i].route?.path;
