@@ -1,10 +1,13 @@
 import { strict as assert } from 'node:assert';
 import { createHmac } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import type { NodeAPI } from 'node-red';
 import webhookInNode = require('../../nodes/webhook-in');
+import middlewareStoreNode = require('../../nodes/middleware-store');
 import { signStripe } from '../../nodes/lib/webhook/signatures';
 import type { ClaimOutcome, ClaimRequest, MiddlewareStore } from '../../nodes/lib/store/types';
 import { helper, initRuntime } from '../helpers/runtime';
@@ -243,6 +246,27 @@ describe('webhook-in node', function () {
     assert.ok((helper.getNode('store') as unknown as { claimedKeys: Set<string> }).claimedKeys.has('webhook:hook/w-1'));
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(received.length, 1);
+  });
+
+  it('replay protection with the real middleware-store (SQLite): duplicates survive a redeploy', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'webhook-replay-'));
+    const flow = [{ id: 'replay-store', type: 'middleware-store', backend: 'sqlite', path: path.join(dir, 'store.db') }, hookNode({ replay: true, store: 'replay-store', deliveryIdHeader: 'X-Webhook-Id' })];
+    try {
+      await helper.load([webhookInNode, middlewareStoreNode, captureHttpNode], [...flow, { id: 'sink', type: 'helper' }] as never);
+      assert.equal((await post('/hook', '{}', { 'x-webhook-id': 'sq-1' })).status, 202);
+      assert.equal((await post('/hook', '{}', { 'x-webhook-id': 'sq-1' })).body.duplicate, true);
+      await helper.unload();
+      await helper.load([webhookInNode, middlewareStoreNode, captureHttpNode], [...flow, { id: 'sink', type: 'helper' }] as never);
+      const received = collect();
+      assert.equal((await post('/hook', '{}', { 'x-webhook-id': 'sq-1' })).body.duplicate, true, 'remembered across a redeploy');
+      assert.equal((await post('/hook', '{}', { 'x-webhook-id': 'sq-2' })).status, 202);
+      await until(() => received.length === 1);
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(received.length, 1);
+    } finally {
+      await helper.unload();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('flow mode: the core http response node answers with msg.res', async () => {
