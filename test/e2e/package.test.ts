@@ -21,7 +21,6 @@ interface NodeSet {
   module: string;
   types: string[];
   enabled: boolean;
-  loaded: boolean;
   err?: string;
 }
 
@@ -81,17 +80,28 @@ describe('npm package', function () {
       const set = sets.find((s) => s.id === `${pkg.name}/${name}`);
       assert.ok(set, `node set ${name} is not registered`);
       assert.equal(set.err, undefined, `node set ${name} failed to load: ${set.err}`);
-      assert.ok(set.loaded && set.enabled, `node set ${name} is not loaded`);
+      assert.ok(set.enabled, `node set ${name} is not enabled`);
     }
     const types = sets.flatMap((s) => s.types);
     assert.ok(types.includes('odoo-connection') && types.includes('odoo-read') && types.includes('odoo-write'), `types: ${types.join(', ')}`);
     assert.ok(!/\[red\].*Error/.test(red?.output() ?? ''), `Node-RED logged errors:\n${red?.output()}`);
   });
 
+  it('registers the tracing plugin with no error', async function () {
+    const { status, body } = await getJson(`${base}/plugins`);
+    assert.equal(status, 200);
+    const sets = (body as NodeSet[]).filter((s) => s.module === pkg.name);
+    for (const name of Object.keys(pkg['node-red'].plugins ?? {})) {
+      const set = sets.find((s) => s.id === `${pkg.name}/${name}`);
+      assert.ok(set, `plugin ${name} is not registered`);
+      assert.equal(set.err, undefined, `plugin ${name} failed to load: ${set.err}`);
+    }
+  });
+
   it('lists an example flow for each node under Import > Examples', async function () {
-    const { status, body } = await getJson(`${base}/library/_examples_/flows/${pkg.name}`);
+    const { status, body } = await getJson(`${base}/library/examples/flows/${pkg.name}`);
     assert.equal(status, 200, JSON.stringify(body));
-    const listed = (body as { f?: string[] }).f ?? [];
+    const listed = (body as Array<{ fn: string }>).map((entry) => entry.fn);
     const shipped = fs.readdirSync(path.join(root, 'flows', 'examples')).filter((f) => f.endsWith('.json')).map((f) => f.replace(/\.json$/, ''));
     assert.ok(shipped.length > 0, 'no example flows in flows/examples');
     assert.deepEqual([...listed].sort(), [...shipped].sort());
