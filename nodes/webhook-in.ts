@@ -11,6 +11,8 @@ type Method = 'post' | 'put' | 'patch' | 'delete';
 
 interface WebhookInDef extends NodeDef {
   path: string;
+  /** Name of an environment variable holding the secret when the credential is blank. */
+  secretEnv?: string;
   method: Method;
   scheme: SignatureScheme;
   hmacAlgorithm: 'sha256' | 'sha512';
@@ -119,7 +121,7 @@ export = (RED: NodeAPI): void => {
     const receiver = new WebhookReceiver({
       signature: {
         scheme,
-        secrets: [credentials.secret ?? '', credentials.previousSecret ?? ''],
+        secrets: [credentials.secret || envSecret(def.secretEnv), credentials.previousSecret ?? ''],
         hmac: {
           algorithm: def.hmacAlgorithm === 'sha512' ? 'sha512' : 'sha256',
           encoding: def.hmacEncoding === 'base64' ? 'base64' : 'hex',
@@ -251,3 +253,9 @@ export = (RED: NodeAPI): void => {
     },
   });
 };
+
+/** A secret named by its variable keeps flow files free of it and still deployable anywhere. */
+function envSecret(name: string | undefined): string {
+  const variable = name?.trim();
+  return variable ? (process.env[variable] ?? '') : '';
+}

@@ -184,6 +184,18 @@ describe('webhook-in node', function () {
       assert.equal(old.status, 401);
       assert.equal(old.body.error?.code, 'WEBHOOK_TIMESTAMP_OUT_OF_TOLERANCE');
     });
+    it('a blank secret credential falls back to the environment variable the node names', async () => {
+      process.env.WEBHOOK_TEST_SECRET = SECRET;
+      try {
+        await load([hookNode({ scheme: 'github', secretEnv: 'WEBHOOK_TEST_SECRET' })]);
+        const good = await post('/hook', body, { 'x-hub-signature-256': ghSig(SECRET, body) });
+        assert.equal(good.status, 202);
+        const wrong = await post('/hook', body, { 'x-hub-signature-256': ghSig('not-the-secret', body) });
+        assert.equal(wrong.status, 401);
+      } finally {
+        delete process.env.WEBHOOK_TEST_SECRET;
+      }
+    });
     it('a signing scheme without a secret answers 500 and never reaches the flow', async () => {
       await load([hookNode({ scheme: 'github' })]);
       const reply = await post('/hook', body, { 'x-hub-signature-256': ghSig('', body) });
