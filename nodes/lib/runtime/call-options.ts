@@ -10,7 +10,10 @@ export function callOptionsFrom(msg: Record<string, unknown>, context?: Record<s
   return options;
 }
 
+/** The correlation tracer's context (`msg.trace`) first: it continues the incoming trace with this flow's span. */
 function traceparentOf(msg: Record<string, unknown>): string | undefined {
+  const trace = msg.trace as { traceparent?: unknown } | undefined;
+  if (trace && typeof trace.traceparent === 'string' && trace.traceparent !== '') return trace.traceparent;
   if (typeof msg.traceparent === 'string' && msg.traceparent !== '') return msg.traceparent;
   const headers = msg.headers as Record<string, unknown> | undefined;
   if (headers && typeof headers.traceparent === 'string') return headers.traceparent;

@@ -24,6 +24,8 @@ describe('node runtime helpers', () => {
     assert.deepEqual(callOptionsFrom({ correlationId: 'c', traceparent: 't' }), { correlationId: 'c', traceparent: 't' });
     assert.deepEqual(callOptionsFrom({ req: { headers: { traceparent: 'from-req' } } }), { traceparent: 'from-req' });
     assert.deepEqual(callOptionsFrom({ correlationId: 42 }), {});
+    const fromTracer = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    assert.deepEqual(callOptionsFrom({ trace: { traceparent: fromTracer }, req: { headers: { traceparent: 'from-req' } } }), { traceparent: fromTracer });
   });
 
   it('maps error kinds and circuit states to the status vocabulary', () => {
