@@ -4,37 +4,13 @@
  * spies on every send would dominate the figures) and are measured the same way: a steady stream of a 20-field
  * shop order with 5 lines, WINDOW messages in flight, messages per second at a sink node.
  */
-import * as fs from 'node:fs';
-import * as http from 'node:http';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import type { MappingRule } from '../nodes/lib/mapper/types';
-
-interface EmbeddedRed {
-  init(server: http.Server, settings: Record<string, unknown>): void;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  nodes: { getNode(id: string): { receive(msg: Record<string, unknown>): void } | null };
-  runtime: { flows: { setFlows(opts: { flows: { flows: unknown[] }; deploymentType: string }): Promise<unknown> } };
-}
+import { deploy as deployFlow, makeUserDir, SINK_TYPE, startRedIn, throughput, type EmbeddedRed } from '../test/helpers/embedded-red';
 
 const MESSAGES = 10_000;
 const WARM_UP = 2_000;
 /** Each set-up is measured this many times; the best run counts. */
 const ROUNDS = 3;
-/** Messages in flight at once: enough to keep the runtime busy, few enough to stay a steady stream. */
-const WINDOW = 100;
-/** The bench sink node calls this for every message it receives. */
-const SINK_HOOK = '__odooMiddlewareMapperBenchSink';
-
-const SINK_NODE = `module.exports = function (RED) {
-  function MapperBenchSink(config) {
-    RED.nodes.createNode(this, config);
-    this.on('input', function (msg, send, done) { globalThis[${JSON.stringify(SINK_HOOK)}](msg); done(); });
-  }
-  RED.nodes.registerType('mapper-bench-sink', MapperBenchSink);
-};
-`;
 
 export function order(i: number): Record<string, unknown> {
   const address = { first_name: 'Ada', last_name: 'Lovelace', address1: `Main Street ${i}`, city: 'London', zip: 'N1 9GU', country_code: 'gb' };
@@ -138,65 +114,27 @@ async function deploy(RED: EmbeddedRed, entry: Record<string, unknown>): Promise
   const flows = [
     { id: 'bench-tab', type: 'tab', label: 'mapper bench' },
     { ...entry, id, z: 'bench-tab', wires },
-    { id: sink, type: 'mapper-bench-sink', z: 'bench-tab', wires: [] },
+    { id: sink, type: SINK_TYPE, z: 'bench-tab', wires: [] },
   ];
-  await RED.runtime.flows.setFlows({ flows: { flows }, deploymentType: 'full' });
-  const deadline = Date.now() + 10_000;
-  while (!RED.nodes.getNode(id)) {
-    if (Date.now() > deadline) throw new Error('the bench flow did not start');
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await deployFlow(RED, flows, id, { error: 'the bench flow did not start' });
   return id;
 }
 
-/** Pushes `count` orders into the entry node, keeping WINDOW in flight; messages per second at the sink. */
-async function throughput(RED: EmbeddedRed, entry: string, count: number): Promise<number> {
-  const input = RED.nodes.getNode(entry);
-  if (!input) throw new Error('no bench entry node');
-  const orders = Array.from({ length: count }, (_, i) => order(i));
-  let sent = 0;
-  let arrived = 0;
-  const started = process.hrtime.bigint();
-  await new Promise<void>((resolve) => {
-    (globalThis as Record<string, unknown>)[SINK_HOOK] = () => {
-      arrived += 1;
-      if (arrived === count) resolve();
-      else if (sent < count) input.receive({ payload: orders[sent++] });
-    };
-    while (sent < Math.min(WINDOW, count)) input.receive({ payload: orders[sent++] });
-  });
-  return count / (Number(process.hrtime.bigint() - started) / 1e9);
+/** Builds `count` orders up front, so the timed loop only sends them. */
+function orders(count: number): (i: number) => Record<string, unknown> {
+  const all = Array.from({ length: count }, (_, i) => order(i));
+  return (i) => ({ payload: all[i] });
 }
 
 async function measure(RED: EmbeddedRed, entry: Record<string, unknown>): Promise<number> {
   const id = await deploy(RED, entry);
-  await throughput(RED, id, WARM_UP);
-  return throughput(RED, id, MESSAGES);
+  await throughput(RED, id, WARM_UP, orders(WARM_UP));
+  return throughput(RED, id, MESSAGES, orders(MESSAGES));
 }
 
 export async function benchMapper(): Promise<Record<string, number>> {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-bench-mapper-'));
-  const nodesDir = path.join(work, 'nodes');
-  fs.mkdirSync(nodesDir);
-  const built = path.resolve(__dirname, '..', 'nodes');
-  fs.writeFileSync(path.join(nodesDir, 'canonical-mapper.js'), `module.exports = require(${JSON.stringify(path.join(built, 'canonical-mapper.js'))});\n`);
-  fs.copyFileSync(path.join(built, 'canonical-mapper.html'), path.join(nodesDir, 'canonical-mapper.html'));
-  fs.writeFileSync(path.join(nodesDir, 'mapper-bench-sink.js'), SINK_NODE);
-  fs.writeFileSync(path.join(nodesDir, 'mapper-bench-sink.html'), '<script type="text/javascript">RED.nodes.registerType("mapper-bench-sink",{category:"bench",defaults:{},inputs:1});</script>\n');
-
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- node-red's embedding API has no type declarations
-  const RED = require('node-red') as EmbeddedRed;
-  RED.init(http.createServer(), {
-    userDir: work,
-    nodesDir: [nodesDir],
-    flowFile: 'flows.json',
-    credentialSecret: false,
-    httpAdminRoot: false,
-    httpNodeRoot: false,
-    disableEditor: true,
-    logging: { console: { level: 'error' } },
-  });
-  await RED.start();
+  const dir = makeUserDir('mw-bench-mapper-', ['canonical-mapper'], { sink: true });
+  const RED = await startRedIn(dir);
   const setups: Record<string, Record<string, unknown>> = {
     jsonata: { type: 'change', rules: [{ t: 'set', p: 'payload', pt: 'msg', to: JSONATA, tot: 'jsonata' }], wires: [['sink']] },
     mapper: { type: 'canonical-mapper', mode: 'rules', rules: RULES, schemaType: 'none', wires: [['sink'], []] },
@@ -218,7 +156,7 @@ export async function benchMapper(): Promise<Record<string, number>> {
     };
   } finally {
     await RED.stop();
-    fs.rmSync(work, { recursive: true, force: true });
+    dir.remove();
   }
 }
 

@@ -7,22 +7,10 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { installTracing, TracingHost, TracingRuntime } from '../nodes/lib/trace/runtime';
+import { installTracing, TracingRuntime } from '../nodes/lib/trace/runtime';
+import { deploy, nodeRed, startRed, type RuntimeNode } from '../test/helpers/embedded-red';
 
 const root = path.resolve(__dirname, '..', '..');
-
-interface RuntimeNode {
-  receive(msg: object): void;
-  on(event: 'input', listener: () => void): void;
-}
-
-interface EmbeddedRed {
-  init(server: http.Server, settings: object): void;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  nodes: { getNode(id: string): RuntimeNode | null; setFlows(flows: object[], credentials: object, type: string): Promise<unknown> };
-  hooks: TracingHost['hooks'];
-}
 
 /** A user directory whose only module is this package's correlation-tracer, pointing at the built files. */
 function makeUserDir(): string {
@@ -35,6 +23,8 @@ function makeUserDir(): string {
   fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'bench-user', dependencies: { 'odoo-mw-bench': '*' } }));
   return userDir;
 }
+
+const NOT_STARTED = 'bench flow did not start: correlation-tracer not loaded (run the build first)';
 
 const FLOW = [
   { id: 'bench-tab', type: 'tab', label: 'tracing bench' },
@@ -60,19 +50,15 @@ function median(values: number[]): number {
 }
 
 export async function benchTracing(messages = 5000, rounds = 9): Promise<Record<string, number>> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const RED = require('node-red') as EmbeddedRed;
+  const RED = nodeRed();
   const userDir = makeUserDir();
   const server = http.createServer();
   let tracing: TracingRuntime | undefined;
   try {
-    RED.init(server, { userDir, httpAdminRoot: false, httpNodeRoot: false, logging: { console: { level: 'error' } }, flowFile: 'flows.json', credentialSecret: false, editorTheme: { tours: false } });
-    await RED.start();
-    await RED.nodes.setFlows(FLOW, {}, 'full');
-    for (let i = 0; i < 100 && !RED.nodes.getNode('sink'); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    await startRed(RED, { userDir, editorTheme: { tours: false } }, server);
+    const sink = await deploy(RED, FLOW, 'sink', { timeoutMs: 2000, pollMs: 20, error: NOT_STARTED });
     const tracer = RED.nodes.getNode('tracer');
-    const sink = RED.nodes.getNode('sink');
-    if (!tracer || !sink) throw new Error('bench flow did not start: correlation-tracer not loaded (run the build first)');
+    if (!tracer) throw new Error(NOT_STARTED);
     const counter = { seen: 0 };
     sink.on('input', () => {
       counter.seen++;

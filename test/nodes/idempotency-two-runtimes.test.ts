@@ -6,9 +6,8 @@
 import { strict as assert } from 'node:assert';
 import { fork, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { makeUserDir, startRedIn, waitForNode } from '../helpers/embedded-red';
 
 type Msg = Record<string, unknown> & { payload?: { id?: string } };
 type Outcome = 'first' | 'dup' | 'conflict';
@@ -33,44 +32,15 @@ async function runChild(): Promise<void> {
   const send = (m: ChildMessage): void => {
     process.send?.(m);
   };
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- node-red's embedding API has no type declarations
-  const RED = require('node-red') as {
-    init(server: http.Server, settings: Record<string, unknown>): void;
-    start(): Promise<void>;
-    stop(): Promise<void>;
-    nodes: { getNode(id: string): { receive(msg: Msg): void } | null };
-    hooks: { add(name: string, fn: (event: { msg: Msg; destination: { id: string } }) => void): void };
-  };
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-runtime-b-'));
-  const nodesDir = path.join(work, 'nodes');
-  fs.mkdirSync(nodesDir);
-  const built = path.resolve(__dirname, '..', '..', 'nodes');
-  for (const type of ['middleware-store', 'idempotency-guard', 'idempotency-complete']) {
-    fs.writeFileSync(path.join(nodesDir, `${type}.js`), `module.exports = require(${JSON.stringify(path.join(built, `${type}.js`))});\n`);
-    fs.copyFileSync(path.join(built, `${type}.html`), path.join(nodesDir, `${type}.html`));
-  }
+  const dir = makeUserDir('mw-runtime-b-', ['middleware-store', 'idempotency-guard', 'idempotency-complete']);
   const flow = guardedFlow(process.env.MW_REDIS_URL ?? '', process.env.MW_KEY_PREFIX ?? '', 'junction');
-  fs.writeFileSync(path.join(work, 'flows.json'), JSON.stringify(flow));
-  RED.init(http.createServer(), {
-    userDir: work,
-    nodesDir: [nodesDir],
-    flowFile: 'flows.json',
-    credentialSecret: false,
-    httpAdminRoot: false,
-    httpNodeRoot: false,
-    disableEditor: true,
-    logging: { console: { level: 'error' } },
-  });
-  await RED.start();
-  const deadline = Date.now() + 15_000;
-  while (!RED.nodes.getNode('guard1')) {
-    if (Date.now() > deadline) throw new Error('runtime B did not start the flow');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  fs.writeFileSync(path.join(dir.work, 'flows.json'), JSON.stringify(flow));
+  const RED = await startRedIn(dir);
+  const guard = await waitForNode(RED, 'guard1', { timeoutMs: 15_000, pollMs: 20, error: 'runtime B did not start the flow' });
 
   let tally: Tally = { first: [], dup: [], conflict: [] };
   let expected = 0;
-  RED.hooks.add('onReceive.twoRuntimes', (event) => {
+  RED.hooks.add('onReceive.twoRuntimes', (event: { msg: Msg; destination: { id: string } }) => {
     const outcome = OUTCOMES.find((o) => o === event.destination.id);
     if (!outcome) return;
     tally[outcome].push(String(event.msg.payload?.id));
@@ -81,14 +51,13 @@ async function runChild(): Promise<void> {
       const keys = m.keys;
       tally = { first: [], dup: [], conflict: [] };
       expected = keys.length;
-      const guard = RED.nodes.getNode('guard1');
       setTimeout(() => {
         // Opposite order to runtime A, so the two bursts cross on the keys in the middle.
-        for (const id of [...keys].reverse()) guard?.receive({ payload: { id } });
+        for (const id of [...keys].reverse()) guard.receive({ payload: { id } });
       }, Math.max(0, (m.at ?? 0) - Date.now()));
     } else if (m.type === 'stop') {
       RED.stop().finally(() => {
-        fs.rmSync(work, { recursive: true, force: true });
+        dir.remove();
         process.exit(0);
       });
     }
