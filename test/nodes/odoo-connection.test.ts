@@ -1,10 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { spawn, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as net from 'node:net';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import type { Node, NodeMessage } from 'node-red';
+import { startAdminAuthRed, type AdminAuthRed } from '../helpers/admin-auth';
 import { helper, initRuntime } from '../helpers/runtime';
 import { startSandbox, SANDBOX_DEFAULTS, type Sandbox } from '../../sandbox';
 import type { OdooClient } from '../../nodes/lib/odoo/types';
@@ -153,52 +149,20 @@ describe('odoo-connection node', function () {
 /** Admin auth is enforced by the real editor API (the test helper stubs it), so this runs Node-RED in a child process. */
 describe('odoo-connection test endpoint with adminAuth', function () {
   this.timeout(30000);
-  let child: ChildProcess | undefined;
+  let red: AdminAuthRed | undefined;
   let base = '';
-  let dir = '';
 
   before(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'odoo-conn-auth-'));
-    const nodesDir = path.join(dir, 'nodes');
-    fs.mkdirSync(nodesDir);
-    const built = path.resolve(__dirname, '..', '..', 'nodes');
-    for (const file of ['odoo-connection.js', 'odoo-connection.html']) fs.symlinkSync(path.join(built, file), path.join(nodesDir, file));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    // bcrypt of "secret-pass", as Node-RED's adminAuth expects.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const hash = (require('bcryptjs') as { hashSync(s: string, rounds: number): string }).hashSync('secret-pass', 4);
-    const settings = {
-      uiHost: '127.0.0.1',
-      uiPort: port,
-      userDir: dir,
-      nodesDir,
-      flowFile: 'flows.json',
-      credentialSecret: 'test-secret',
-      logging: { console: { level: 'error' } },
-      editorTheme: { tours: false },
-      adminAuth: { type: 'credentials', users: [{ username: 'admin', password: hash, permissions: '*' }] },
-    };
-    fs.writeFileSync(path.join(dir, 'settings.js'), `module.exports = ${JSON.stringify(settings)};`);
-    child = spawn(process.execPath, [require.resolve('node-red/red.js'), '--settings', path.join(dir, 'settings.js')], { stdio: 'ignore' });
-    await waitForHttp(`${base}/auth/login`, 20000);
+    red = await startAdminAuthRed({ prefix: 'odoo-conn-auth-', types: ['odoo-connection'] });
+    base = red.base;
   });
 
-  after(() => {
-    child?.kill();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => red?.stop());
 
   it('answers 401 without a token and runs the test with one', async () => {
     const anonymous = await fetch(`${base}/odoo-connection/abc/test`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     assert.equal(anonymous.status, 401);
-    const tokenRes = await fetch(`${base}/auth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ client_id: 'node-red-admin', grant_type: 'password', scope: '*', username: 'admin', password: 'secret-pass' }),
-    });
-    assert.equal(tokenRes.status, 200);
-    const token = ((await tokenRes.json()) as { access_token: string }).access_token;
+    const token = await (red as AdminAuthRed).tokenFor('admin', '*');
     const authorised = await fetch(`${base}/odoo-connection/abc/test`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
@@ -213,29 +177,4 @@ describe('odoo-connection test endpoint with adminAuth', function () {
 async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
-
-async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const res = await fetch(url);
-      if (res.status < 500) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`Node-RED did not start at ${url}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
