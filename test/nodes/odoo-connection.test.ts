@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
-import type { Node, NodeMessage } from 'node-red';
+import type { Node } from 'node-red';
 import { startAdminAuthRed, type AdminAuthRed } from '../helpers/admin-auth';
+import { tab, useSandbox, type Msg } from '../helpers/odoo';
 import { helper, initRuntime } from '../helpers/runtime';
 import { startSandbox, SANDBOX_DEFAULTS, type Sandbox } from '../../sandbox';
 import type { OdooClient } from '../../nodes/lib/odoo/types';
@@ -8,9 +9,6 @@ import connectionNode = require('../../nodes/odoo-connection');
 import readNode = require('../../nodes/odoo-read');
 
 initRuntime();
-
-type Msg = NodeMessage & Record<string, unknown>;
-const tab = { id: 'f1', type: 'tab' };
 
 function connection(over: Record<string, unknown> = {}) {
   return { id: 'conn', type: 'odoo-connection', name: 'sandbox', database: SANDBOX_DEFAULTS.database, protocol: 'json2', login: SANDBOX_DEFAULTS.login, timeout: 5, concurrency: 2, tlsVerify: true, ...over };
@@ -24,20 +22,7 @@ const clientOf = (id = 'conn') => (helper.getNode(id) as Node & { client: OdooCl
 
 describe('odoo-connection node', function () {
   let sb: Sandbox;
-
-  before(async () => {
-    sb = await startSandbox({ port: 0 });
-  });
-  after(async () => {
-    await sb.close();
-  });
-  beforeEach((done) => {
-    helper.startServer(done);
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
-  });
+  useSandbox((started) => (sb = started));
 
   it('creates a working client and keeps credentials out of the flow configuration', async () => {
     await helper.load([connectionNode], [tab, connection({ url: sb.url })], { conn: { apiKey: SANDBOX_DEFAULTS.apiKey } });

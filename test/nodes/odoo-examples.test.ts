@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { NodeMessage } from 'node-red';
+import { useSandbox, type Msg } from '../helpers/odoo';
 import { helper, initRuntime } from '../helpers/runtime';
-import { startSandbox, SANDBOX_DEFAULTS, type Sandbox } from '../../sandbox';
+import { SANDBOX_DEFAULTS, type Sandbox } from '../../sandbox';
 import connectionNode = require('../../nodes/odoo-connection');
 import readNode = require('../../nodes/odoo-read');
 import writeNode = require('../../nodes/odoo-write');
@@ -14,7 +14,6 @@ const commentNode = require('@node-red/nodes/core/common/90-comment.js');
 
 initRuntime();
 
-type Msg = NodeMessage & Record<string, unknown>;
 type FlowNode = Record<string, unknown> & { id: string; type: string };
 
 /** The example as shipped, with debug nodes swapped for test helpers (same ids and wiring). */
@@ -30,24 +29,16 @@ function first(id: string): Promise<Msg> {
 describe('odoo example flows (sandbox, connection from ${ODOO_URL}/${ODOO_DB}/${ODOO_API_KEY})', function () {
   let sb: Sandbox;
 
-  before(async () => {
-    sb = await startSandbox({ port: 0 });
+  useSandbox((started) => (sb = started));
+  before(() => {
     process.env.ODOO_URL = sb.url;
     process.env.ODOO_DB = SANDBOX_DEFAULTS.database;
     process.env.ODOO_API_KEY = SANDBOX_DEFAULTS.apiKey;
   });
-  after(async () => {
+  after(() => {
     delete process.env.ODOO_URL;
     delete process.env.ODOO_DB;
     delete process.env.ODOO_API_KEY;
-    await sb.close();
-  });
-  beforeEach((done) => {
-    helper.startServer(done);
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
   });
 
   it('odoo-read.json reads companies', async () => {

@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
-import type { Node, NodeMessage } from 'node-red';
+import type { Node } from 'node-red';
+import { adminKey, callSandbox, caught, collect, connection, tab, useSandbox, type Msg } from '../helpers/odoo';
 import { helper, initRuntime } from '../helpers/runtime';
-import { startSandbox, SANDBOX_DEFAULTS, type Sandbox } from '../../sandbox';
+import { startSandbox, type Sandbox } from '../../sandbox';
 import connectionNode = require('../../nodes/odoo-connection');
 import readNode = require('../../nodes/odoo-read');
 // The core join and catch nodes, loaded from the runtime under test.
@@ -12,14 +13,7 @@ const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 
 initRuntime();
 
-type Msg = NodeMessage & Record<string, unknown>;
 type Records = Array<Record<string, unknown>>;
-
-function connection(url: string, protocol: 'json2' | 'jsonrpc' = 'json2') {
-  return { id: 'conn', type: 'odoo-connection', url, database: SANDBOX_DEFAULTS.database, protocol, login: SANDBOX_DEFAULTS.login, timeout: 5, concurrency: 4, tlsVerify: true };
-}
-
-const adminKey = { conn: { apiKey: SANDBOX_DEFAULTS.apiKey, password: SANDBOX_DEFAULTS.password } };
 
 function read(over: Record<string, unknown>) {
   return {
@@ -42,21 +36,7 @@ function read(over: Record<string, unknown>) {
   };
 }
 
-const tab = { id: 'f1', type: 'tab' };
 const out = { id: 'out', type: 'helper', z: 'f1' };
-const caught = [{ id: 'catcher', type: 'catch', z: 'f1', scope: null, uncaught: false, wires: [['errors']] }, { id: 'errors', type: 'helper', z: 'f1' }];
-
-/** Collects `count` messages from a helper node. */
-function collect(id: string, count: number): Promise<Msg[]> {
-  const node = helper.getNode(id);
-  const got: Msg[] = [];
-  return new Promise((resolve) => {
-    node.on('input', (msg: Msg) => {
-      got.push(msg);
-      if (got.length === count) resolve(got);
-    });
-  });
-}
 
 function recordStatuses(id: string): Array<Record<string, unknown>> {
   const node = helper.getNode(id) as Node;
@@ -75,19 +55,9 @@ describe('odoo-read node (real runtime, sandbox over HTTP)', function () {
   let sb: Sandbox;
   let seeded: number[];
 
-  before(async () => {
-    sb = await startSandbox({ port: 0 });
+  useSandbox((started) => (sb = started));
+  before(() => {
     seeded = sb.insertRecords('res.partner', Array.from({ length: 25 }, (_, i) => ({ name: `ReadTest ${String(i).padStart(2, '0')}`, email: `rt${i}@example.com` })));
-  });
-  after(async () => {
-    await sb.close();
-  });
-  beforeEach((done) => {
-    helper.startServer(done);
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
   });
 
   for (const protocol of ['json2', 'jsonrpc'] as const) {
@@ -163,9 +133,7 @@ describe('odoo-read node (real runtime, sandbox over HTTP)', function () {
     assert.deepEqual(await readOnce({ payload: 1 }), [a, b]);
     assert.deepEqual(await readOnce({ payload: 2 }), []);
     await new Promise((r) => setTimeout(r, 1100)); // write_date has a one-second resolution
-    const jsonHeaders = { 'content-type': 'application/json', authorization: `bearer ${SANDBOX_DEFAULTS.apiKey}` };
-    const res = await fetch(`${sb.url}/json/2/res.partner/write`, { method: 'POST', headers: jsonHeaders, body: JSON.stringify({ ids: [a], vals: { email: 'changed@example.com' } }) });
-    assert.equal(res.status, 200);
+    await callSandbox(sb, 'res.partner', 'write', { ids: [a], vals: { email: 'changed@example.com' } });
     assert.deepEqual(await readOnce({ payload: 3 }), [a]);
     const stored = helper.getNode('read').context().get('watermarks') as Record<string, { id: number }>;
     assert.equal(stored['res.partner'].id, a);

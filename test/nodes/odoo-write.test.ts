@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
-import type { NodeMessage } from 'node-red';
+import { adminKey, callSandbox, caught, collect, connection, tab, useSandbox, type Msg } from '../helpers/odoo';
 import { helper, initRuntime } from '../helpers/runtime';
-import { startSandbox, SANDBOX_DEFAULTS, type Sandbox } from '../../sandbox';
+import type { Sandbox } from '../../sandbox';
 import connectionNode = require('../../nodes/odoo-connection');
 import writeNode = require('../../nodes/odoo-write');
 // The core catch node, loaded from the runtime under test.
@@ -10,63 +10,20 @@ const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 
 initRuntime();
 
-type Msg = NodeMessage & Record<string, unknown>;
 type Records = Array<Record<string, unknown>>;
 
-const tab = { id: 'f1', type: 'tab' };
 const outputs = [
   { id: 'ok', type: 'helper', z: 'f1' },
   { id: 'bad', type: 'helper', z: 'f1' },
 ];
-const caught = [{ id: 'catcher', type: 'catch', z: 'f1', scope: null, uncaught: false, wires: [['errors']] }, { id: 'errors', type: 'helper', z: 'f1' }];
-const adminKey = { conn: { apiKey: SANDBOX_DEFAULTS.apiKey, password: SANDBOX_DEFAULTS.password } };
-
-function connection(url: string, protocol: 'json2' | 'jsonrpc' = 'json2') {
-  return { id: 'conn', type: 'odoo-connection', url, database: SANDBOX_DEFAULTS.database, protocol, login: SANDBOX_DEFAULTS.login, timeout: 5, concurrency: 4, tlsVerify: true };
-}
 
 function write(over: Record<string, unknown>) {
   return { id: 'write', type: 'odoo-write', z: 'f1', connection: 'conn', operation: 'create', model: 'res.partner', modelType: 'str', ids: 'odoo.ids', idsType: 'msg', chunkSize: 100, keyType: 'none', wires: [['ok'], ['bad']], ...over };
 }
 
-function collect(id: string, count: number): Promise<Msg[]> {
-  const node = helper.getNode(id);
-  const got: Msg[] = [];
-  return new Promise((resolve) => {
-    node.on('input', (msg: Msg) => {
-      got.push(msg);
-      if (got.length === count) resolve(got);
-    });
-  });
-}
-
-/** Reads Odoo state straight from the sandbox over JSON-2, independent of the nodes under test. */
-async function odoo<T>(sb: Sandbox, model: string, method: string, args: Record<string, unknown>): Promise<T> {
-  const res = await fetch(`${sb.url}/json/2/${model}/${method}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `bearer ${SANDBOX_DEFAULTS.apiKey}` },
-    body: JSON.stringify(args),
-  });
-  assert.equal(res.status, 200, `${model}.${method} answered ${res.status}`);
-  return (await res.json()) as T;
-}
-
 describe('odoo-write node (real runtime, sandbox over HTTP)', function () {
   let sb: Sandbox;
-
-  before(async () => {
-    sb = await startSandbox({ port: 0 });
-  });
-  after(async () => {
-    await sb.close();
-  });
-  beforeEach((done) => {
-    helper.startServer(done);
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
-  });
+  useSandbox((started) => (sb = started));
 
   for (const protocol of ['json2', 'jsonrpc'] as const) {
     it(`creates one record and reports its id (${protocol})`, async () => {
@@ -78,7 +35,7 @@ describe('odoo-write node (real runtime, sandbox over HTTP)', function () {
       assert.equal(msg.topic, 'kept');
       const report = msg.odoo as Record<string, unknown>;
       assert.deepEqual([report.model, report.method, report.created, report.ids], ['res.partner', 'create', 1, [msg.payload]]);
-      const [row] = await odoo<Records>(sb, 'res.partner', 'read', { ids: [msg.payload], fields: ['name'] });
+      const [row] = await callSandbox<Records>(sb, 'res.partner', 'read', { ids: [msg.payload], fields: ['name'] });
       assert.equal(row.name, `Single ${protocol}`);
     });
   }
@@ -102,7 +59,7 @@ describe('odoo-write node (real runtime, sandbox over HTTP)', function () {
     assert.match(failures[0].error.message, /require a name/);
     assert.deepEqual(failures[1].vals, { email: 'nameless199@example.com' });
     assert.equal((good.odoo as { created: number }).created, 248);
-    assert.equal(await odoo<number>(sb, 'res.partner', 'search_count', { domain: [['name', 'like', tag]] }), 248);
+    assert.equal(await callSandbox<number>(sb, 'res.partner', 'search_count', { domain: [['name', 'like', tag]] }), 248);
   });
 
   it('upsert by external ID twice leaves one record, updated', async () => {
@@ -117,10 +74,10 @@ describe('odoo-write node (real runtime, sandbox over HTTP)', function () {
     assert.equal((first.odoo as { created: number }).created, 1);
     assert.equal((second.odoo as { updated: number }).updated, 1);
     assert.deepEqual(second.payload, first.payload);
-    const xmlids = await odoo<Records>(sb, 'ir.model.data', 'search_read', { domain: [['module', '=', 'shop'], ['name', '=', 'customer_77']], fields: ['res_id', 'model'] });
+    const xmlids = await callSandbox<Records>(sb, 'ir.model.data', 'search_read', { domain: [['module', '=', 'shop'], ['name', '=', 'customer_77']], fields: ['res_id', 'model'] });
     assert.equal(xmlids.length, 1);
     assert.equal(xmlids[0].model, 'res.partner');
-    const partners = await odoo<Records>(sb, 'res.partner', 'search_read', { domain: [['email', '=', 'c77@example.com']], fields: ['name'] });
+    const partners = await callSandbox<Records>(sb, 'res.partner', 'search_read', { domain: [['email', '=', 'c77@example.com']], fields: ['name'] });
     assert.deepEqual(partners.map((p) => p.name), ['Customer 77 renamed']);
   });
 
@@ -136,7 +93,7 @@ describe('odoo-write node (real runtime, sandbox over HTTP)', function () {
     const retried = await send({ payload: { name: 'Reconciled', ref }, retry: { attempt: 2, outcomeUnknown: true } } as Msg);
     assert.equal(retried.payload, first.payload);
     assert.equal((retried.odoo as { reconciled: number }).reconciled, 1);
-    assert.equal(await odoo<number>(sb, 'res.partner', 'search_count', { domain: [['ref', '=', ref]] }), 1);
+    assert.equal(await callSandbox<number>(sb, 'res.partner', 'search_count', { domain: [['ref', '=', ref]] }), 1);
   });
 
   it('a committed create whose answer was lost is reconciled by its key on the retry (no duplicate)', async () => {
@@ -150,14 +107,14 @@ describe('odoo-write node (real runtime, sandbox over HTTP)', function () {
     const error = failed.error as { cause: { retryable: boolean; outcomeUnknown: boolean } };
     assert.equal(error.cause.retryable, true);
     assert.equal(error.cause.outcomeUnknown, true);
-    assert.equal(await odoo<number>(sb, 'res.partner', 'search_count', { domain: [['ref', '=', ref]] }), 1, 'the first attempt committed');
+    assert.equal(await callSandbox<number>(sb, 'res.partner', 'search_count', { domain: [['ref', '=', ref]] }), 1, 'the first attempt committed');
     // What the retry node sends back after such an error.
     const ok = collect('ok', 1);
     helper.getNode('write').receive({ payload: { ref, name: 'Lost answer' }, retry: { attempt: 2, outcomeUnknown: true } } as Msg);
     const [retried] = await ok;
     assert.equal((retried.odoo as { reconciled: number; created: number }).reconciled, 1);
     assert.equal((retried.odoo as { created: number }).created, 0);
-    assert.equal(await odoo<number>(sb, 'res.partner', 'search_count', { domain: [['ref', '=', ref]] }), 1);
+    assert.equal(await callSandbox<number>(sb, 'res.partner', 'search_count', { domain: [['ref', '=', ref]] }), 1);
   });
 
   it('write, call (action_confirm) and unlink with ids from msg.odoo.ids', async () => {
@@ -183,12 +140,12 @@ describe('odoo-write node (real runtime, sandbox over HTTP)', function () {
     await run('w', { payload: { client_order_ref: 'PO-1' }, odoo: { ids: [order] } } as Msg);
     const confirmed = await run('c', { payload: 'ignored', odoo: { ids: [order] } } as Msg);
     assert.equal(confirmed.payload, true);
-    const [row] = await odoo<Records>(sb, 'sale.order', 'read', { ids: [order], fields: ['state', 'client_order_ref'] });
+    const [row] = await callSandbox<Records>(sb, 'sale.order', 'read', { ids: [order], fields: ['state', 'client_order_ref'] });
     assert.deepEqual([row.state, row.client_order_ref], ['sale', 'PO-1']);
     const [doomed] = sb.insertRecords('res.partner', [{ name: 'Doomed' }]);
     const gone = await run('u', { payload: [doomed] } as Msg);
     assert.equal(gone.payload, true);
-    assert.deepEqual(await odoo<Records>(sb, 'res.partner', 'read', { ids: [doomed], fields: ['name'] }), []);
+    assert.deepEqual(await callSandbox<Records>(sb, 'res.partner', 'read', { ids: [doomed], fields: ['name'] }), []);
   });
 
   it('posts the correlation id to the chatter and sends it as a header', async () => {
