@@ -21,7 +21,7 @@ export interface FlowPatch {
   leaseSeconds: number;
   odooTimeoutSeconds: number;
   odooConcurrency: number;
-  retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number; maxTotalMs: number };
+  retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number; maxTotalMs: number; replayRate: number };
 }
 
 /** The Orders tab, its nodes, the shared connection and the config nodes they use; nothing else, patched for the soak. */

@@ -14,6 +14,7 @@ export interface DeadLetterRow {
   correlationId?: string;
   errorKind?: string;
   errorCode?: unknown;
+  errorMessage?: unknown;
   reason?: unknown;
 }
 
@@ -33,14 +34,14 @@ export interface OracleResult {
 }
 
 /** A JSON-2 call; retried a few times so it also works while faults are on. */
-export async function odooCall<T>(agent: http.Agent, odooUrl: string, model: string, method: string, args: Record<string, unknown>): Promise<T> {
+export async function odooCall<T>(agent: http.Agent, odooUrl: string, model: string, method: string, args: Record<string, unknown>, timeoutMs = 10_000): Promise<T> {
   let last = '';
   for (let attempt = 0; attempt < 20; attempt += 1) {
     try {
       const answer = await requestJson(agent, `${odooUrl}/json/2/${model}/${method}`, {
         body: args,
         headers: { authorization: `Bearer ${SANDBOX_DEFAULTS.apiKey}` },
-        timeoutMs: 10_000,
+        timeoutMs,
       });
       if (answer.status === 200) return answer.body as T;
       last = `${answer.status} ${JSON.stringify(answer.body).slice(0, 200)}`;

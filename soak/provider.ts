@@ -30,6 +30,8 @@ export interface ProviderStats {
   byStatus: Record<string, number>;
   connectionErrors: number;
   clientTimeouts: number;
+  /** 404 "Cannot POST" answers: Node-RED listening while its flows were not started yet. */
+  routeMissing: number;
   /** Orders whose deliveries ended in different answers (e.g. two different sale.order ids). */
   disagreements: string[];
   /** 409 "in progress" answers for a claim whose lease had ended more than 1 s before the request. */
@@ -79,6 +81,7 @@ export class Provider {
     byStatus: {},
     connectionErrors: 0,
     clientTimeouts: 0,
+    routeMissing: 0,
     disagreements: [],
     staleClaimBlocks: [],
     takeoverWaitsMs: [],
@@ -196,6 +199,13 @@ export class Provider {
         if (blockedBy !== undefined && sentAt >= blockedBy && !downSinceBlock) this.stats.takeoverWaitsMs.push(sentAt - blockedBy);
         blockedBy = undefined;
         if (answer.status >= 200 && answer.status < 300) return answer;
+        // Node-RED serves HTTP a moment before its flows start: the route is missing (404) while it restarts.
+        if (answer.status === 404 && /Cannot POST/.test(String(answer.body))) {
+          this.stats.routeMissing += 1;
+          failures += 1;
+          await sleep(this.backoff(failures));
+          continue;
+        }
         if (answer.status < 500) {
           this.stats.unexpected.push(`${id}: ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`);
           return answer;

@@ -34,7 +34,7 @@ export const SOAK_FAULTS: FaultOptions = {
 };
 
 // Few attempts on purpose: some orders exhaust them under these fault rates, so parking (202) and the replay are exercised.
-const SOAK_RETRY = { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 1_000, maxTotalMs: 60_000 };
+const SOAK_RETRY = { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 1_000, maxTotalMs: 60_000, replayRate: 100 };
 const START_TIMEOUT_MS = 60_000;
 
 interface KillRecord {
@@ -93,32 +93,42 @@ async function cleanRedis(url: string, prefix: string): Promise<number> {
   return removed;
 }
 
-/** Replays every dead letter once, then waits until Odoo and the queue stop changing. */
-async function replayAndDrain(agent: http.Agent, adminUrl: string, odooUrl: string, tag: string, log: (line: string) => void): Promise<number> {
-  const dead = await listDeadLetters(agent, adminUrl, 'dead');
-  for (let i = 0; i < dead.length; i += 500) {
-    const ids = dead.slice(i, i + 500).map((d) => d.id);
-    const answer = await requestJson(agent, `${adminUrl}/odoo-middleware/dead-letters/replay`, { body: { ids }, timeoutMs: 30_000 });
-    if (answer.status !== 200) throw new Error(`replay answered ${answer.status}: ${JSON.stringify(answer.body).slice(0, 500)}`);
-  }
-  // Replays leave at the retry nodes' replay rate; then let pending retries and chatter notes settle.
-  const minWaitMs = 2_000 + Math.ceil(dead.length / 20) * 1_000;
+/**
+ * Replays every dead letter once, then waits until Odoo and the queue stop changing. Retries still under way when
+ * the faults stopped (e.g. waiting out an open circuit) may park after a pass started: later passes replay those,
+ * and no letter is ever replayed twice.
+ */
+async function replayAndDrain(agent: http.Agent, adminUrl: string, odooUrl: string, tag: string, log: (line: string) => void): Promise<void> {
+  const replayed = new Set<string>();
   const started = Date.now();
-  let previous = '';
-  let stableFor = 0;
-  while (Date.now() - started < 120_000) {
-    await sleep(1_000);
-    const [count, stillDead] = await Promise.all([
-      odooCall<number>(agent, odooUrl, 'sale.order', 'search_count', { domain: [['client_order_ref', 'like', `SOAK-${tag}-`]] }),
-      listDeadLetters(agent, adminUrl, 'dead'),
-    ]);
-    const state = `${count}/${stillDead.length}`;
-    stableFor = state === previous ? stableFor + 1 : 0;
-    previous = state;
-    if (stableFor >= 3 && Date.now() - started >= minWaitMs) break;
+  for (let pass = 1; pass <= 5; pass += 1) {
+    const fresh = (await listDeadLetters(agent, adminUrl, 'dead')).filter((d) => !replayed.has(d.id));
+    if (fresh.length === 0 && pass > 1) break;
+    for (let i = 0; i < fresh.length; i += 500) {
+      const ids = fresh.slice(i, i + 500).map((d) => d.id);
+      const answer = await requestJson(agent, `${adminUrl}/odoo-middleware/dead-letters/replay`, { body: { ids }, timeoutMs: 30_000 });
+      if (answer.status !== 200) throw new Error(`replay answered ${answer.status}: ${JSON.stringify(answer.body).slice(0, 500)}`);
+      ids.forEach((id) => replayed.add(id));
+    }
+    // Replays leave at the retry nodes' replay rate; then let pending retries and chatter notes settle.
+    const passStarted = Date.now();
+    const minWaitMs = 2_000 + Math.ceil(fresh.length / SOAK_RETRY.replayRate) * 1_000;
+    let previous = '';
+    let stableFor = 0;
+    while (Date.now() - passStarted < 120_000) {
+      await sleep(1_000);
+      const [count, dead] = await Promise.all([
+        odooCall<number>(agent, odooUrl, 'sale.order', 'search_count', { domain: [['client_order_ref', 'like', `SOAK-${tag}-`]] }),
+        listDeadLetters(agent, adminUrl, 'dead'),
+      ]);
+      const state = `${count}/${dead.length}`;
+      stableFor = state === previous ? stableFor + 1 : 0;
+      previous = state;
+      if (stableFor >= 3 && Date.now() - passStarted >= minWaitMs) break;
+    }
+    log(`  replay pass ${pass}: ${fresh.length} dead letters replayed`);
   }
-  log(`  replayed ${dead.length} dead letters; settled after ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  return dead.length;
+  log(`  replay settled after ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 async function runBackend(backend: Backend, options: SoakOptions): Promise<BackendResult> {
@@ -176,22 +186,36 @@ async function runBackend(backend: Backend, options: SoakOptions): Promise<Backe
         const inFlight = provider.inFlightOrders();
         await killHard(red as NodeRedProcess);
         const killedAt = Date.now();
-        const committed = inFlight.length
-          ? await odooCall<unknown[]>(agent, odooUrl, 'sale.order', 'search_read', { domain: [['client_order_ref', 'in', inFlight]], fields: ['id'] })
-          : [];
-        red = await startNodeRed({ flowFile, env, log: nodeRedLog, timeoutMs: START_TIMEOUT_MS });
+        // Looked up while Node-RED restarts: resends meet the dead instance's claims (409) until their lease ends,
+        // so nothing new commits for these orders before the answer. A short timeout skips the sandbox's timeout fault.
+        const [committed, restarted] = await Promise.all([
+          inFlight.length
+            ? odooCall<unknown[]>(agent, odooUrl, 'sale.order', 'search_read', { domain: [['client_order_ref', 'in', inFlight]], fields: ['id'] }, 500)
+            : Promise.resolve([]),
+          startNodeRed({ flowFile, env, log: nodeRedLog, timeoutMs: START_TIMEOUT_MS }),
+        ]);
+        red = restarted;
         kills.push({ atProgress: provider.progress, inFlight: inFlight.length, committedInFlight: committed.length, restartMs: Date.now() - killedAt });
         log(`  kill -9 at ${provider.progress}/${options.orders}: ${inFlight.length} orders in flight, ${committed.length} of them already committed in Odoo; back in ${Date.now() - killedAt} ms`);
       }
     })();
     const deadline = setTimeout(() => provider.abort(new Error(`deadline of ${options.deadlineMs / 60_000} min passed at ${provider.progress}/${options.orders} orders`)), options.deadlineMs);
     const ticker = setInterval(() => log(`  ${provider.progress}/${options.orders} orders answered 2xx (${((Date.now() - started) / 1000).toFixed(0)} s)`), 30_000);
+    // Seconds in which the sandbox got (almost) no call: Node-RED restarting, or its circuit breaker open.
+    let idleSeconds = 0;
+    let lastCalls = sandbox.stats.calls;
+    const sampler = setInterval(() => {
+      const calls = (sandbox as Sandbox).stats.calls;
+      if (calls - lastCalls < 10) idleSeconds += 1;
+      lastCalls = calls;
+    }, 1_000);
     try {
       await provider.run(orders, options.concurrency);
       await killer;
     } finally {
       clearTimeout(deadline);
       clearInterval(ticker);
+      clearInterval(sampler);
     }
     const deliveredMs = Date.now() - started;
 
@@ -201,13 +225,14 @@ async function runBackend(backend: Backend, options: SoakOptions): Promise<Backe
     await replayAndDrain(adminAgent, adminUrl, odooUrl, tag, log);
     const deadAfter: DeadLetterRow[] = await listDeadLetters(adminAgent, adminUrl, 'dead');
     const oracle = await checkOracle(adminAgent, odooUrl, tag, orders, deadAfter);
+    for (const d of deadAfter.slice(0, 5)) log(`    still dead: ${d.id} ${d.correlationId ?? ''} ${String(d.errorCode)} ${String(d.reason)} ${String(d.errorMessage ?? '').slice(0, 200)}`);
     const wallMs = Date.now() - started;
 
     const s = provider.stats;
     const waits = [...s.takeoverWaitsMs].sort((a, b) => a - b);
     const faults = Object.entries(sandbox.stats.faults).map(([k, v]) => `${k}=${v}`).join(' ');
-    log(`  delivered in ${(deliveredMs / 1000).toFixed(1)} s; wall ${(wallMs / 1000).toFixed(1)} s; Odoo calls ${sandbox.stats.calls}; faults ${faults}`);
-    log(`  provider: ${s.requests} answers ${JSON.stringify(s.byStatus)}, ${s.connectionErrors} connection errors, ${s.clientTimeouts} client timeouts`);
+    log(`  delivered in ${(deliveredMs / 1000).toFixed(1)} s (${idleSeconds} s of it with < 10 Odoo calls/s); wall ${(wallMs / 1000).toFixed(1)} s; Odoo calls ${sandbox.stats.calls}; faults ${faults}`);
+    log(`  provider: ${s.requests} answers ${JSON.stringify(s.byStatus)}, ${s.connectionErrors} connection errors, ${s.clientTimeouts} client timeouts, ${s.routeMissing} 404s while the flows were starting`);
     log(`  kills: ${kills.length} (${kills.map((k) => `${k.atProgress}: ${k.committedInFlight}/${k.inFlight} committed in flight, restart ${k.restartMs} ms`).join('; ')})`);
     log(`  takeover: ${s.staleClaimBlocks.length} requests blocked > lease + 1 s; wait after lease end until a resend got through: max ${waits.at(-1) ?? 0} ms, p50 ${waits[Math.floor(waits.length / 2)] ?? 0} ms over ${waits.length}`);
     log(`  dead letters before replay: ${deadBeforeReplay.length} ${JSON.stringify(kindsBefore)}; after: ${deadAfter.length}`);
