@@ -1,8 +1,11 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { MiddlewareError, toMiddlewareError, ValidationError } from './lib/errors';
+import { MiddlewareError, toMiddlewareError } from './lib/errors';
 import { completeIdempotency, readHeldLease, releaseIdempotency } from './lib/idempotency';
-import { cleared, failed, idle, ok } from './lib/status';
-import type { MiddlewareStore, StoreProvider } from './lib/store/types';
+import { middlewareStoreOf } from './lib/runtime/middleware-store';
+import { secondsSettingMs } from './lib/runtime/seconds';
+import { throttledStatus } from './lib/runtime/throttled-status';
+import { cleared, failed, idle } from './lib/status';
+import type { MiddlewareStore } from './lib/store/types';
 
 interface IdempotencyCompleteDef extends NodeDef {
   store: string;
@@ -12,15 +15,6 @@ interface IdempotencyCompleteDef extends NodeDef {
 
 const DEFAULT_TTL_SECONDS = 86_400;
 const STATUS_INTERVAL_MS = 500;
-
-function ttlMs(value: unknown): number {
-  if (value === undefined || value === null || value === '') return DEFAULT_TTL_SECONDS * 1000;
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0) {
-    throw new ValidationError(`idempotency-complete: property ttlSeconds must be a number of seconds > 0, got ${JSON.stringify(value)}`, { property: 'ttlSeconds' });
-  }
-  return Math.round(seconds * 1000);
-}
 
 export = (RED: NodeAPI): void => {
   function IdempotencyComplete(this: Node, def: IdempotencyCompleteDef) {
@@ -32,12 +26,9 @@ export = (RED: NodeAPI): void => {
     let setupError: MiddlewareError | undefined;
 
     try {
-      const provider = RED.nodes.getNode(def.store) as (Node & Partial<StoreProvider>) | null;
-      if (!provider || typeof provider.getStore !== 'function') {
-        throw new ValidationError('idempotency-complete: property store must name a middleware-store config node', { property: 'store' });
-      }
-      ttl = ttlMs(def.ttlSeconds);
-      store = provider.getStore();
+      const configured = middlewareStoreOf(RED, def.store, 'idempotency-complete');
+      ttl = secondsSettingMs(def.ttlSeconds, DEFAULT_TTL_SECONDS, 'idempotency-complete', 'ttlSeconds');
+      store = configured;
       node.status(idle(success ? 'complete' : 'release'));
     } catch (err) {
       setupError = toMiddlewareError(err);
@@ -46,14 +37,7 @@ export = (RED: NodeAPI): void => {
     }
 
     let handled = 0;
-    let statusTimer: NodeJS.Timeout | undefined;
-    const showCount = (): void => {
-      if (statusTimer) return;
-      statusTimer = setTimeout(() => {
-        statusTimer = undefined;
-        node.status(ok(`${handled} ${success ? 'completed' : 'released'}`));
-      }, STATUS_INTERVAL_MS);
-    };
+    const status = throttledStatus(node, STATUS_INTERVAL_MS, () => `${handled} ${success ? 'completed' : 'released'}`);
 
     node.on('input', (msg: NodeMessageInFlow, send, done) => {
       if (!store) {
@@ -75,24 +59,20 @@ export = (RED: NodeAPI): void => {
         (update) => {
           carrier.idempotency = { ...carrier.idempotency, ...update };
           handled += 1;
-          showCount();
+          status.update();
           send(msg);
           done();
         },
         (err: unknown) => {
           const error = toMiddlewareError(err);
-          if (statusTimer) clearTimeout(statusTimer);
-          statusTimer = undefined;
-          node.status(failed(error.kind === 'store_unavailable' ? 'store unavailable' : error.kind === 'lease_lost' ? 'lease lost' : error.kind));
+          status.show(failed(error.kind === 'store_unavailable' ? 'store unavailable' : error.kind === 'lease_lost' ? 'lease lost' : error.kind));
           done(error);
         },
       );
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
-      if (statusTimer) clearTimeout(statusTimer);
-      statusTimer = undefined;
-      node.status(cleared());
+      status.show(cleared());
       done();
     });
   }

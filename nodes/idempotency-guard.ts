@@ -11,8 +11,11 @@ import {
   type KeyExtractor,
   type KeySource,
 } from './lib/idempotency';
-import { cleared, failed, idle, ok } from './lib/status';
-import type { MiddlewareStore, StoreProvider } from './lib/store/types';
+import { middlewareStoreOf } from './lib/runtime/middleware-store';
+import { secondsSettingMs } from './lib/runtime/seconds';
+import { throttledStatus } from './lib/runtime/throttled-status';
+import { cleared, failed, idle } from './lib/status';
+import type { MiddlewareStore } from './lib/store/types';
 
 interface IdempotencyGuardDef extends NodeDef {
   store: string;
@@ -42,15 +45,6 @@ function keySource(def: IdempotencyGuardDef): KeySource {
   }
 }
 
-function leaseMs(value: unknown): number {
-  if (value === undefined || value === null || value === '') return DEFAULT_LEASE_SECONDS * 1000;
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0) {
-    throw new ValidationError(`idempotency-guard: property leaseSeconds must be a number of seconds > 0, got ${JSON.stringify(value)}`, { property: 'leaseSeconds' });
-  }
-  return Math.round(seconds * 1000);
-}
-
 export = (RED: NodeAPI): void => {
   function IdempotencyGuard(this: Node, def: IdempotencyGuardDef) {
     RED.nodes.createNode(this, def);
@@ -62,10 +56,7 @@ export = (RED: NodeAPI): void => {
     const compare = def.compareFingerprint !== false;
 
     try {
-      const provider = RED.nodes.getNode(def.store) as (Node & Partial<StoreProvider>) | null;
-      if (!provider || typeof provider.getStore !== 'function') {
-        throw new ValidationError('idempotency-guard: property store must name a middleware-store config node', { property: 'store' });
-      }
+      const configured = middlewareStoreOf(RED, def.store, 'idempotency-guard');
       const namespace = (def.namespace ?? '').trim();
       if (!namespace) throw new ValidationError('idempotency-guard: property namespace is empty; expected a name such as "orders"', { property: 'namespace' });
       // Node-RED's JSONata adds $env, $flowContext and friends to the plain library.
@@ -77,8 +68,8 @@ export = (RED: NodeAPI): void => {
           });
       };
       extractKey = createKeyExtractor(keySource(def), { compile });
-      options = { namespace, leaseMs: leaseMs(def.leaseSeconds), now: Date.now, newToken: randomUUID };
-      store = provider.getStore();
+      options = { namespace, leaseMs: secondsSettingMs(def.leaseSeconds, DEFAULT_LEASE_SECONDS, 'idempotency-guard', 'leaseSeconds'), now: Date.now, newToken: randomUUID };
+      store = configured;
       node.status(idle('ready'));
     } catch (err) {
       setupError = toMiddlewareError(err);
@@ -87,18 +78,9 @@ export = (RED: NodeAPI): void => {
     }
 
     const counts = { first: 0, duplicate: 0, conflict: 0 };
-    let statusTimer: NodeJS.Timeout | undefined;
-    const showCounts = (): void => {
-      if (statusTimer) return;
-      statusTimer = setTimeout(() => {
-        statusTimer = undefined;
-        node.status(ok(`${counts.first} new · ${counts.duplicate} dup · ${counts.conflict} conflict`));
-      }, STATUS_INTERVAL_MS);
-    };
+    const status = throttledStatus(node, STATUS_INTERVAL_MS, () => `${counts.first} new · ${counts.duplicate} dup · ${counts.conflict} conflict`);
     const showFailure = (err: MiddlewareError): void => {
-      if (statusTimer) clearTimeout(statusTimer);
-      statusTimer = undefined;
-      node.status(failed(err.kind === 'store_unavailable' ? 'store unavailable' : err.kind === 'validation' ? 'invalid key' : err.kind));
+      status.show(failed(err.kind === 'store_unavailable' ? 'store unavailable' : err.kind === 'validation' ? 'invalid key' : err.kind));
     };
 
     node.on('input', (msg: NodeMessageInFlow, send, done) => {
@@ -115,7 +97,7 @@ export = (RED: NodeAPI): void => {
           (decision) => {
             (msg as NodeMessageInFlow & { idempotency?: unknown }).idempotency = decision.idempotency;
             counts[decision.route] += 1;
-            showCounts();
+            status.update();
             if (decision.route === 'first') send([msg, null, null]);
             else if (decision.route === 'duplicate') send([null, msg, null]);
             else send([null, null, msg]);
@@ -130,9 +112,7 @@ export = (RED: NodeAPI): void => {
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
-      if (statusTimer) clearTimeout(statusTimer);
-      statusTimer = undefined;
-      node.status(cleared());
+      status.show(cleared());
       done();
     });
   }

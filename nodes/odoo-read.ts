@@ -1,14 +1,13 @@
-import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { ValidationError, toMiddlewareError } from './lib/errors';
+import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
+import type { OdooClient } from './lib/odoo/types';
 import { isWatermark, type Watermark } from './lib/read/incremental';
 import { DEFAULT_MAX_RECORDS, DEFAULT_PAGE_SIZE, READ_OPERATIONS, runRead, type Batch, type OutputMode, type ReadOperation, type ReadRequest } from './lib/read/reader';
 import { parseContext, parseCount, parseDomain, parseFields, parseIds, requireModel } from './lib/read/validate';
 import { callOptionsFrom } from './lib/runtime/call-options';
-import type { OdooConnectionNode } from './lib/runtime/connection';
 import { contextGet, contextSet } from './lib/runtime/node-context';
-import { statusForCircuit, statusForError } from './lib/runtime/odoo-status';
+import { handleWithConnection, type OdooMessage, type Send } from './lib/runtime/odoo-node';
 import { evaluateTypedInput } from './lib/runtime/typed-input';
-import { busy, cleared, failed, ok } from './lib/status';
+import { busy, ok } from './lib/status';
 
 interface OdooReadDef extends NodeDef {
   connection: string;
@@ -37,15 +36,12 @@ interface OdooReadDef extends NodeDef {
 
 /** Node context key: watermark per model, so changing the model never reuses another model's position. */
 const WATERMARKS = 'watermarks';
-type Message = NodeMessageInFlow & Record<string, unknown>;
+type Message = OdooMessage;
 
 export = (RED: NodeAPI): void => {
   function OdooRead(this: Node, def: OdooReadDef) {
     RED.nodes.createNode(this, def);
     const node = this;
-    const connection = RED.nodes.getNode(def.connection) as OdooConnectionNode | null;
-    const unsubscribe = connection?.onCircuitChange((state) => node.status(statusForCircuit(state)));
-    if (!connection) node.status(failed('no connection'));
 
     const evaluate = (property: string, value: string, type: string, msg: NodeMessage) => evaluateTypedInput(RED, node, property, value, type, msg);
 
@@ -96,8 +92,7 @@ export = (RED: NodeAPI): void => {
       await contextSet(node, WATERMARKS, watermarks);
     }
 
-    async function handle(msg: Message, send: (msg: NodeMessage | Array<NodeMessage | null>) => void): Promise<number> {
-      if (!connection?.client) throw new ValidationError('odoo-read has no odoo-connection configured: open the node and pick a connection', { property: 'connection' });
+    async function handle(client: OdooClient, msg: Message, send: Send): Promise<number> {
       const request = await buildRequest(msg);
       const started = Date.now();
       node.status(busy('reading'));
@@ -150,28 +145,11 @@ export = (RED: NodeAPI): void => {
         // Advanced only once the batch is out: a crash in between re-reads it rather than skipping it.
         if (batch.watermark) await saveWatermark(request.model, batch.watermark);
       };
-      const summary = await runRead(connection.client, request, callOptionsFrom(msg), onBatch);
+      const summary = await runRead(client, request, callOptionsFrom(msg), onBatch);
       return summary.records;
     }
 
-    this.on('input', (msg, send, done) => {
-      handle(msg as Message, send).then(
-        (records) => {
-          node.status(ok(`${records} record${records === 1 ? '' : 's'}`));
-          done();
-        },
-        (err: unknown) => {
-          node.status(statusForError(err));
-          done(toMiddlewareError(err));
-        },
-      );
-    });
-
-    this.on('close', (_removed: boolean, done: () => void) => {
-      unsubscribe?.();
-      node.status(cleared());
-      done();
-    });
+    handleWithConnection(RED, node, 'odoo-read', def.connection, handle, (records) => ok(`${records} record${records === 1 ? '' : 's'}`));
   }
 
   RED.nodes.registerType('odoo-read', OdooRead);

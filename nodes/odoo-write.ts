@@ -1,11 +1,10 @@
-import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { ValidationError, toMiddlewareError } from './lib/errors';
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import type { OdooClient } from './lib/odoo/types';
 import { parseCount, parseIds, requireModel } from './lib/read/validate';
 import { callOptionsFrom } from './lib/runtime/call-options';
-import type { OdooConnectionNode } from './lib/runtime/connection';
-import { statusForCircuit, statusForError } from './lib/runtime/odoo-status';
+import { handleWithConnection, type OdooMessage, type Send } from './lib/runtime/odoo-node';
 import { evaluateTypedInput } from './lib/runtime/typed-input';
-import { busy, cleared, failed, ok } from './lib/status';
+import { busy, failed, ok, type NodeStatus } from './lib/status';
 import type { UpsertKey } from './lib/write/upsert';
 import { DEFAULT_CHUNK_SIZE, WRITE_OPERATIONS, runWrite, type WriteOperation, type WriteOutcome, type WriteRequest } from './lib/write/writer';
 
@@ -25,15 +24,12 @@ interface OdooWriteDef extends NodeDef {
   postCorrelation: boolean;
 }
 
-type Message = NodeMessageInFlow & Record<string, unknown>;
+type Message = OdooMessage;
 
 export = (RED: NodeAPI): void => {
   function OdooWrite(this: Node, def: OdooWriteDef) {
     RED.nodes.createNode(this, def);
     const node = this;
-    const connection = RED.nodes.getNode(def.connection) as OdooConnectionNode | null;
-    const unsubscribe = connection?.onCircuitChange((state) => node.status(statusForCircuit(state)));
-    if (!connection) node.status(failed('no connection'));
     const operation: WriteOperation = WRITE_OPERATIONS.includes(def.operation) ? def.operation : 'create';
 
     function upsertKey(): UpsertKey | undefined {
@@ -83,12 +79,11 @@ export = (RED: NodeAPI): void => {
       };
     }
 
-    async function handle(msg: Message, send: (msgs: Array<NodeMessage | null>) => void): Promise<WriteOutcome> {
-      if (!connection?.client) throw new ValidationError('odoo-write has no odoo-connection configured: open the node and pick a connection', { property: 'connection' });
+    async function handle(client: OdooClient, msg: Message, send: Send): Promise<WriteOutcome> {
       const request = await buildRequest(msg);
       const started = Date.now();
       node.status(busy('writing'));
-      const outcome = await runWrite(connection.client, request, callOptionsFrom(msg));
+      const outcome = await runWrite(client, request, callOptionsFrom(msg));
       const odoo = report(request, outcome, started);
       let failedMsg: Message | null = null;
       if (outcome.failed.length > 0) {
@@ -107,27 +102,14 @@ export = (RED: NodeAPI): void => {
       return outcome;
     }
 
-    this.on('input', (msg, send, done) => {
-      handle(msg as Message, send).then(
-        (outcome) => {
-          const written = outcome.created + outcome.updated + outcome.reconciled;
-          if (outcome.failed.length > 0) node.status(failed(`${outcome.failed.length} failed, ${written} written`));
-          else if (operation === 'unlink' || operation === 'call') node.status(ok(`${outcome.method} ok`));
-          else node.status(ok(`${written} written`));
-          done();
-        },
-        (err: unknown) => {
-          node.status(statusForError(err));
-          done(toMiddlewareError(err));
-        },
-      );
-    });
+    function statusOf(outcome: WriteOutcome): NodeStatus {
+      const written = outcome.created + outcome.updated + outcome.reconciled;
+      if (outcome.failed.length > 0) return failed(`${outcome.failed.length} failed, ${written} written`);
+      if (operation === 'unlink' || operation === 'call') return ok(`${outcome.method} ok`);
+      return ok(`${written} written`);
+    }
 
-    this.on('close', (_removed: boolean, done: () => void) => {
-      unsubscribe?.();
-      node.status(cleared());
-      done();
-    });
+    handleWithConnection(RED, node, 'odoo-write', def.connection, handle, statusOf);
   }
 
   RED.nodes.registerType('odoo-write', OdooWrite);
