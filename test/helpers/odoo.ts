@@ -1,6 +1,6 @@
 /** Shared set-up for the Odoo node tests: the sandbox behind a test-helper runtime, common flow pieces, collectors. */
 import { strict as assert } from 'node:assert';
-import type { NodeMessage } from 'node-red';
+import type { Node, NodeMessage } from 'node-red';
 import { startSandbox, SANDBOX_DEFAULTS, type Sandbox } from '../../sandbox';
 import { helper } from './runtime';
 
@@ -38,6 +38,25 @@ export function useSandbox(started: (sb: Sandbox) => void): void {
     await helper.unload();
     await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
   });
+}
+
+/** The URL of a sandbox that has just closed: nothing listens there. */
+export async function unreachableUrl(): Promise<string> {
+  const gone = await startSandbox({ port: 0 });
+  await gone.close();
+  return gone.url;
+}
+
+/** Records every status node `id` shows from now on (still showing it). */
+export function recordStatuses(id: string): Array<Record<string, unknown>> {
+  const node = helper.getNode(id) as Node;
+  const seen: Array<Record<string, unknown>> = [];
+  const original = node.status.bind(node);
+  node.status = ((s: Record<string, unknown>) => {
+    seen.push(s);
+    original(s);
+  }) as Node['status'];
+  return seen;
 }
 
 /** Collects `count` messages from a helper node. */

@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
 import type { Node } from 'node-red';
 import { startAdminAuthRed, type AdminAuthRed } from '../helpers/admin-auth';
-import { tab, useSandbox, type Msg } from '../helpers/odoo';
+import { recordStatuses, tab, unreachableUrl, useSandbox, type Msg } from '../helpers/odoo';
 import { helper, initRuntime } from '../helpers/runtime';
-import { startSandbox, SANDBOX_DEFAULTS, type Sandbox } from '../../sandbox';
+import { SANDBOX_DEFAULTS, type Sandbox } from '../../sandbox';
 import type { OdooClient } from '../../nodes/lib/odoo/types';
 import connectionNode = require('../../nodes/odoo-connection');
 import readNode = require('../../nodes/odoo-read');
@@ -110,17 +110,8 @@ describe('odoo-connection node', function () {
   });
 
   it('nodes on the connection show "circuit open" when repeated failures open the circuit', async () => {
-    const gone = await startSandbox({ port: 0 });
-    const deadUrl = gone.url;
-    await gone.close();
-    await helper.load([connectionNode, readNode], [tab, connection({ url: deadUrl }), read(), { id: 'out', type: 'helper', z: 'f1' }], { conn: { apiKey: 'k' } });
-    const node = helper.getNode('read') as Node;
-    const seen: Array<Record<string, unknown>> = [];
-    const original = node.status.bind(node);
-    node.status = ((s: Record<string, unknown>) => {
-      seen.push(s);
-      original(s);
-    }) as Node['status'];
+    await helper.load([connectionNode, readNode], [tab, connection({ url: await unreachableUrl() }), read(), { id: 'out', type: 'helper', z: 'f1' }], { conn: { apiKey: 'k' } });
+    const seen = recordStatuses('read');
     // Each refused call fails fast; the default breaker opens after 5 consecutive retryable failures.
     for (let i = 0; i < 6 && !seen.some((s) => s.text === 'circuit open'); i++) {
       const before = seen.length;

@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import type { Node } from 'node-red';
-import { adminKey, callSandbox, caught, collect, connection, tab, useSandbox, type Msg } from '../helpers/odoo';
+import { adminKey, callSandbox, caught, collect, connection, recordStatuses, tab, unreachableUrl, useSandbox, type Msg } from '../helpers/odoo';
 import { helper, initRuntime } from '../helpers/runtime';
-import { startSandbox, type Sandbox } from '../../sandbox';
+import type { Sandbox } from '../../sandbox';
 import connectionNode = require('../../nodes/odoo-connection');
 import readNode = require('../../nodes/odoo-read');
 // The core join and catch nodes, loaded from the runtime under test.
@@ -37,17 +37,6 @@ function read(over: Record<string, unknown>) {
 }
 
 const out = { id: 'out', type: 'helper', z: 'f1' };
-
-function recordStatuses(id: string): Array<Record<string, unknown>> {
-  const node = helper.getNode(id) as Node;
-  const seen: Array<Record<string, unknown>> = [];
-  const original = node.status.bind(node);
-  node.status = ((s: Record<string, unknown>) => {
-    seen.push(s);
-    original(s);
-  }) as Node['status'];
-  return seen;
-}
 
 const ids = (records: Records) => records.map((r) => r.id as number);
 
@@ -192,9 +181,7 @@ describe('odoo-read node (real runtime, sandbox over HTTP)', function () {
   });
 
   it('an unreachable server fails with kind network and the status "disconnected"', async () => {
-    const gone = await startSandbox({ port: 0 });
-    const deadUrl = gone.url;
-    await gone.close();
+    const deadUrl = await unreachableUrl();
     await helper.load([connectionNode, readNode, catchNode], [tab, connection(deadUrl), read({}), out, ...caught], adminKey);
     const statuses = recordStatuses('read');
     const errors = collect('errors', 1);
