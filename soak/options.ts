@@ -18,10 +18,12 @@ export interface SoakOptions {
   seed: number;
   /** Abort a backend run after this long (ms). */
   deadlineMs: number;
+  /** The sandbox's unique constraint on sale.order.client_order_ref (off shows what it protects against). */
+  uniqueRef: boolean;
 }
 
 const USAGE = `usage: node dist/soak/run.js [--backend sqlite|redis] [--orders N] [--concurrency N] [--kills N]
-  [--lease S] [--odoo-timeout S] [--odoo-concurrency N] [--seed N] [--deadline-min M]
+  [--lease S] [--odoo-timeout S] [--odoo-concurrency N] [--seed N] [--deadline-min M] [--unique-ref on|off]
 env: SOAK_BACKEND, SOAK_ORDERS, SOAK_CONCURRENCY, SOAK_KILLS, SOAK_SEED, REDIS_URL`;
 
 function positiveInt(name: string, raw: string | undefined, fallback: number, min = 1): number {
@@ -42,9 +44,11 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): SoakOption
     if (value === undefined) throw new Error(`--${match[1]} needs a value\n${USAGE}`);
     args.set(match[1], value);
   }
-  const known = ['backend', 'orders', 'concurrency', 'kills', 'lease', 'odoo-timeout', 'odoo-concurrency', 'seed', 'deadline-min'];
+  const known = ['backend', 'orders', 'concurrency', 'kills', 'lease', 'odoo-timeout', 'odoo-concurrency', 'seed', 'deadline-min', 'unique-ref'];
   for (const name of args.keys()) if (!known.includes(name)) throw new Error(`unknown option --${name}\n${USAGE}`);
 
+  const uniqueRef = args.get('unique-ref') ?? 'on';
+  if (uniqueRef !== 'on' && uniqueRef !== 'off') throw new Error(`--unique-ref must be on or off, got '${uniqueRef}'\n${USAGE}`);
   const backend = args.get('backend') ?? env.SOAK_BACKEND ?? '';
   if (backend !== '' && backend !== 'sqlite' && backend !== 'redis') throw new Error(`--backend must be sqlite or redis, got '${backend}'\n${USAGE}`);
   return {
@@ -58,5 +62,6 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): SoakOption
     redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     seed: positiveInt('--seed', args.get('seed') ?? env.SOAK_SEED, Date.now() % 1_000_000, 0),
     deadlineMs: positiveInt('--deadline-min', args.get('deadline-min'), 15) * 60_000,
+    uniqueRef: uniqueRef === 'on',
   };
 }

@@ -144,7 +144,7 @@ async function runBackend(backend: Backend, options: SoakOptions): Promise<Backe
   let red: NodeRedProcess | undefined;
   const nodeRedLog = fs.createWriteStream(path.join(userDir, 'node-red.log'));
   try {
-    sandbox = await startSandbox({ port: 0, faults: SOAK_FAULTS, uniqueConstraints: { clientOrderRef: true }, seed: options.seed });
+    sandbox = await startSandbox({ port: 0, faults: SOAK_FAULTS, uniqueConstraints: { clientOrderRef: options.uniqueRef }, seed: options.seed });
     sandbox.recordRequests(false);
     const flows = soakFlows(JSON.parse(fs.readFileSync(path.join(ROOT, 'flows', 'flows.json'), 'utf8')), {
       backend,
@@ -170,7 +170,7 @@ async function runBackend(backend: Backend, options: SoakOptions): Promise<Backe
       ODOO_PASSWORD: SANDBOX_DEFAULTS.password,
     };
     delete env.NODE_RED_ADMIN_PASSWORD;
-    log(`backend=${backend} orders=${options.orders} concurrency=${options.concurrency} lease=${options.leaseSeconds}s seed=${options.seed} userDir=${userDir}${backend === 'redis' ? ` prefix=${keyPrefix}` : ''}`);
+    log(`backend=${backend} orders=${options.orders} concurrency=${options.concurrency} lease=${options.leaseSeconds}s unique_ref=${options.uniqueRef ? 'on' : 'off'} seed=${options.seed} userDir=${userDir}${backend === 'redis' ? ` prefix=${keyPrefix}` : ''}`);
     red = await startNodeRed({ flowFile, env, log: nodeRedLog, timeoutMs: START_TIMEOUT_MS });
 
     const orders = makeOrders(options.orders, tag, random);
