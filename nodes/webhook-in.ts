@@ -6,6 +6,7 @@ import { failed, idle, ok, cleared } from './lib/status';
 import { MemoryReplayGuard, ReplayGuard, StoreReplayGuard } from './lib/webhook/replay';
 import { compileSchema, DEFAULT_MAX_BODY_BYTES, ReceiveOutcome, WebhookReceiver, WebhookRejection } from './lib/webhook/receiver';
 import { DEFAULT_STRIPE_TOLERANCE_SEC, SIGNATURE_SCHEMES, SignatureScheme } from './lib/webhook/signatures';
+import { bodyConsumed, keepRawBody, type ExpressApp } from './lib/webhook/raw-routes';
 
 type Method = 'post' | 'put' | 'patch' | 'delete';
 
@@ -201,8 +202,7 @@ export = (RED: NodeAPI): void => {
 
     const handler: RequestHandler = (req, res) => {
       // A body parser installed in httpNodeMiddleware has eaten the stream: the signature cannot be checked.
-      const consumed = (req as Request & { _body?: boolean })._body === true || req.readableEnded;
-      if (consumed) {
+      if (bodyConsumed(req)) {
         reject(res, new WebhookRejection(500, 'body_consumed', 'the request body was consumed by other middleware before webhook-in could read it'));
         return;
       }
@@ -224,12 +224,14 @@ export = (RED: NodeAPI): void => {
     // Like the core http in node, honour the user's httpNodeMiddleware (often authentication) before our handler.
     const configured = (RED.settings as unknown as { httpNodeMiddleware?: RequestHandler | RequestHandler[] }).httpNodeMiddleware;
     const middleware: RequestHandler[] = typeof configured === 'function' ? [configured] : Array.isArray(configured) ? configured : [];
+    const releaseRawBody = keepRawBody(RED.httpNode as unknown as ExpressApp, method, path);
     app[method](path, ...middleware, handler);
     node.status(idle(`${method.toUpperCase()} ${path}`));
 
     node.on('close', (_removed: boolean, done: () => void) => {
       for (const timer of pending) clearTimeout(timer);
       pending.clear();
+      releaseRawBody();
       // Express has no route removal API; this is how the core http in node unregisters too
       // (`_router` on Express 4, `router` on Express 5, whose Express 4 getter throws, hence the order).
       type RouterStack = { stack: Array<{ route?: { path: string; stack: Array<{ handle: unknown }> } }> };
