@@ -72,7 +72,7 @@ export function collect(id: string, count: number): Promise<Msg[]> {
 }
 
 /** Calls the sandbox straight over JSON-2 as its admin, independent of the nodes under test; asserts a 200. */
-export async function callSandbox<T>(sb: Sandbox, model: string, method: string, args: Record<string, unknown>): Promise<T> {
+export async function callSandbox<T>(sb: Pick<Sandbox, 'url'>, model: string, method: string, args: Record<string, unknown>): Promise<T> {
   const res = await fetch(`${sb.url}/json/2/${model}/${method}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `bearer ${SANDBOX_DEFAULTS.apiKey}` },
