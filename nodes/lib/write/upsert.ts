@@ -108,3 +108,19 @@ export function existingFromLookup(key: UpsertKey, rows: ReadonlyArray<Record<st
   }
   return found;
 }
+
+/**
+ * Values for updating a record an upsert found. An x2many given only as create commands (`[0, 0, vals]`, e.g.
+ * `order_line`) describes the full set of lines, so the update clears the old ones first (`[5, 0, 0]`); written
+ * as is, a re-run of the same upsert (a retry, a resend) would append the lines a second time.
+ */
+export function valsForUpdate(vals: Record<string, unknown>): Record<string, unknown> {
+  let out: Record<string, unknown> | undefined;
+  for (const [field, value] of Object.entries(vals)) {
+    if (Array.isArray(value) && value.length > 0 && value.every((command) => Array.isArray(command) && command[0] === 0)) {
+      out ??= { ...vals };
+      out[field] = [[5, 0, 0], ...value];
+    }
+  }
+  return out ?? vals;
+}

@@ -6,7 +6,7 @@ import { ValidationError } from '../errors';
 import type { CallOptions, OdooClient } from '../odoo/types';
 import { describe, isPlainObject, parseIds } from '../read/validate';
 import { chunk, createIsolated, failureInfo, isRecordLevel, type IndexedVals, type RecordFailure } from './isolate';
-import { existingFromLookup, keyRecords, lookupRequest, planUpsert, type ExternalId, type KeyedRecord, type UpsertKey } from './upsert';
+import { existingFromLookup, keyRecords, lookupRequest, planUpsert, valsForUpdate, type ExternalId, type KeyedRecord, type UpsertKey } from './upsert';
 
 export type WriteOperation = 'create' | 'write' | 'unlink' | 'upsert' | 'call';
 export const WRITE_OPERATIONS: readonly WriteOperation[] = ['create', 'write', 'unlink', 'upsert', 'call'];
@@ -129,7 +129,7 @@ async function createOrUpsert(call: Call, req: WriteRequest): Promise<WriteOutco
     const existing = only && req.key && (req.operation === 'upsert' || req.reconcile) ? await lookup(call, req.model, req.key, [only]) : new Map<string, number>();
     const foundId = only ? existing.get(only.key) : undefined;
     if (foundId !== undefined && req.operation === 'upsert') {
-      await call(req.model, 'write', { ids: [foundId], vals: only?.vals });
+      await call(req.model, 'write', { ids: [foundId], vals: valsForUpdate(only?.vals ?? {}) });
       updated = 1;
       ids.set(0, foundId);
     } else if (foundId !== undefined) {
@@ -165,7 +165,7 @@ async function createOrUpsert(call: Call, req: WriteRequest): Promise<WriteOutco
       if (key.kind === 'xmlid') await registerExternalIds(call, req.model, createdNow);
       const writes: Array<{ index: number; id: number; vals: Record<string, unknown> }> = [];
       for (const record of plan.write) {
-        if (req.operation === 'upsert') writes.push(record);
+        if (req.operation === 'upsert') writes.push({ ...record, vals: valsForUpdate(record.vals) });
         else {
           ids.set(record.index, record.id);
           reconciled += 1;
@@ -176,7 +176,7 @@ async function createOrUpsert(call: Call, req: WriteRequest): Promise<WriteOutco
         if (leaderId === undefined) {
           failures.push({ index: follower.index, error: { message: `Not written: the record at index ${follower.leaderIndex} with the same key failed`, code: 'MW_VALIDATION', kind: 'validation' } });
         } else if (req.operation === 'upsert') {
-          writes.push({ index: follower.index, id: leaderId, vals: follower.vals });
+          writes.push({ index: follower.index, id: leaderId, vals: valsForUpdate(follower.vals) });
         } else {
           ids.set(follower.index, leaderId);
           reconciled += 1;

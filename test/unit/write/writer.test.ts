@@ -109,6 +109,28 @@ describe('write engine', () => {
     assert.deepEqual(fake.tables['res.partner'].map((r) => [r.ref, r.name]), [['A', 'a2'], ['B', 'b2']]);
   });
 
+  it('an upsert that updates replaces x2many lines given as create commands instead of appending them again', async () => {
+    const fake = fakeOdoo();
+    const key = { kind: 'field' as const, field: 'client_order_ref' };
+    const order = { client_order_ref: 'SO-1', order_line: [[0, 0, { name: 'Desk' }], [0, 0, { name: 'Lamp' }]] };
+    await runWrite(fake.client, req({ model: 'sale.order', operation: 'upsert', key, payload: order }), {});
+    await runWrite(fake.client, req({ model: 'sale.order', operation: 'upsert', key, payload: [order] }), {});
+    const writes = fake.calls.filter((c) => c.method === 'write').map((c) => (c.args.vals as Record<string, unknown>).order_line);
+    assert.deepEqual(writes, [[[5, 0, 0], [0, 0, { name: 'Desk' }], [0, 0, { name: 'Lamp' }]]]);
+    const created = fake.calls.find((c) => c.method === 'create')?.args.vals_list as Array<Record<string, unknown>>;
+    assert.deepEqual(created[0].order_line, order.order_line, 'a create keeps the commands as given');
+  });
+
+  it('an update leaves mixed or explicit x2many commands as they are', async () => {
+    const fake = fakeOdoo();
+    const key = { kind: 'field' as const, field: 'ref' };
+    await runWrite(fake.client, req({ operation: 'upsert', key, payload: { ref: 'X', name: 'x' } }), {});
+    const mixed = [[5, 0, 0], [0, 0, { name: 'a' }]];
+    await runWrite(fake.client, req({ operation: 'upsert', key, payload: { ref: 'X', name: 'x', category_id: [[6, 0, [1, 2]]], child_ids: mixed } }), {});
+    const vals = fake.calls.filter((c) => c.method === 'write')[0].args.vals as Record<string, unknown>;
+    assert.deepEqual([vals.category_id, vals.child_ids], [[[6, 0, [1, 2]]], mixed]);
+  });
+
   it('create with a reconcile key after an unknown outcome finds the committed record instead of creating again', async () => {
     const fake = fakeOdoo();
     const key = { kind: 'field' as const, field: 'ref' };
