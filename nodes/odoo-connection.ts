@@ -18,7 +18,7 @@ export = (RED: NodeAPI): void => {
   function OdooConnection(this: DeployedConnection, def: OdooConnectionDef) {
     RED.nodes.createNode(this, def);
     const node = this;
-    this.settings = { url: def.url, database: def.database, protocol: def.protocol, login: def.login, timeout: def.timeout, concurrency: def.concurrency, tlsVerify: def.tlsVerify, apiKeyEnv: def.apiKeyEnv, passwordEnv: def.passwordEnv };
+    this.settings = { url: def.url, database: def.database, protocol: def.protocol, login: def.login, timeout: def.timeout, concurrency: def.concurrency, tlsVerify: def.tlsVerify, apiKeyEnv: def.apiKeyEnv, passwordEnv: def.passwordEnv, circuitThreshold: def.circuitThreshold, circuitCoolDown: def.circuitCoolDown };
     // Credentials already had `${NAME}` replaced by Node-RED; resolving again covers env set per flow.
     const options = connectionOptions(def, this.credentials ?? {}, (name) => envValue(RED, node, name));
     const client: OdooClient = createOdooClient(options);

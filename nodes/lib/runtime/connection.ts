@@ -15,6 +15,10 @@ export interface OdooConnectionSettings {
   /** Names (not values) of environment variables that supply the secrets when the credentials are blank. */
   apiKeyEnv?: string;
   passwordEnv?: string;
+  /** Consecutive retryable failures that open the shared circuit; 0 turns the breaker off. */
+  circuitThreshold?: number | string;
+  /** Seconds the circuit stays open before one probe call. */
+  circuitCoolDown?: number | string;
 }
 
 export interface OdooConnectionCredentials {
@@ -29,7 +33,7 @@ export interface OdooConnectionNode extends Node<OdooConnectionCredentials> {
   onCircuitChange(listener: (state: CircuitState) => void): () => void;
 }
 
-export const CONNECTION_DEFAULTS = { protocol: 'auto' as OdooProtocolSetting, timeoutSeconds: 120, concurrency: 4 };
+export const CONNECTION_DEFAULTS = { protocol: 'auto' as OdooProtocolSetting, timeoutSeconds: 120, concurrency: 4, circuitThreshold: 5, circuitCoolDownSeconds: 30 };
 
 function numberOr(value: number | string | undefined, fallback: number): number {
   const n = typeof value === 'string' ? Number(value.trim()) : value;
@@ -60,6 +64,7 @@ export function connectionOptions(
     timeoutMs: numberOr(settings.timeout, CONNECTION_DEFAULTS.timeoutSeconds) * 1000,
     concurrency: Math.floor(numberOr(settings.concurrency, CONNECTION_DEFAULTS.concurrency)),
     rejectUnauthorized: settings.tlsVerify !== false && settings.tlsVerify !== 'false',
+    circuit: circuitOptions(settings),
   };
 }
 
@@ -69,4 +74,13 @@ function fromEnvName(name: string | undefined, lookupEnv: (name: string) => stri
   if (!variable) return undefined;
   const value = lookupEnv(variable);
   return value === '' ? undefined : value;
+}
+
+function circuitOptions(settings: OdooConnectionSettings): OdooConnectionOptions['circuit'] {
+  const threshold = Number(String(settings.circuitThreshold ?? '').trim() || CONNECTION_DEFAULTS.circuitThreshold);
+  if (threshold === 0) return false;
+  return {
+    failureThreshold: Number.isInteger(threshold) && threshold > 0 ? threshold : CONNECTION_DEFAULTS.circuitThreshold,
+    coolDownMs: numberOr(settings.circuitCoolDown, CONNECTION_DEFAULTS.circuitCoolDownSeconds) * 1000,
+  };
 }
