@@ -21,6 +21,8 @@ export interface FlowPatch {
   leaseSeconds: number;
   odooTimeoutSeconds: number;
   odooConcurrency: number;
+  circuitThreshold: number;
+  circuitCoolDownSeconds: number;
   retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number; maxTotalMs: number; replayRate: number };
 }
 
@@ -33,7 +35,9 @@ export function soakFlows(flows: FlowNode[], patch: FlowPatch): FlowNode[] {
   for (const n of onTab) for (const field of ['store', 'connection']) if (typeof n[field] === 'string') configIds.add(n[field] as string);
   const picked = [tab, ...flows.filter((n) => configIds.has(n.id)), ...onTab].map((n) => ({ ...n }));
   for (const n of picked) {
-    if (n.type === 'odoo-connection') Object.assign(n, { timeout: patch.odooTimeoutSeconds, concurrency: patch.odooConcurrency });
+    if (n.type === 'odoo-connection') {
+      Object.assign(n, { timeout: patch.odooTimeoutSeconds, concurrency: patch.odooConcurrency, circuitThreshold: patch.circuitThreshold, circuitCoolDown: patch.circuitCoolDownSeconds });
+    }
     if (n.type === 'middleware-store') {
       Object.assign(n, patch.backend === 'redis' ? { backend: 'redis', url: patch.redisUrl, db: 0, keyPrefix: patch.keyPrefix } : { backend: 'sqlite', path: 'soak-store.sqlite' });
     }
@@ -41,7 +45,42 @@ export function soakFlows(flows: FlowNode[], patch: FlowPatch): FlowNode[] {
     if (n.type === 'middleware-retry') Object.assign(n, patch.retry, { multiplier: 2 });
   }
   if (!picked.some((n) => n.type === 'middleware-store')) throw new Error('the Orders tab uses no middleware-store');
-  return picked;
+  return [...picked, ...circuitCounter(picked, tab.id)];
+}
+
+/** Written to node-red.log once per circuit that ended its cool-down (see countCircuitOpens). */
+export const CIRCUIT_HALF_OPEN_MARK = 'soak-circuit half-open';
+
+/**
+ * A status node watching one odoo-write node and a function node that logs each "circuit half-open" status. Every
+ * node on the connection shows the shared circuit's state; half-open is only ever set by the breaker itself (the
+ * "circuit open" text is also set by calls refused while a probe is in flight), so one line = one open circuit
+ * whose cool-down ended. Opens cut short by a kill -9 are not counted.
+ */
+function circuitCounter(picked: FlowNode[], tabId: string): FlowNode[] {
+  const watched = picked.find((n) => n.type === 'odoo-write' && n.connection === CONNECTION_ID);
+  if (!watched) return [];
+  const fn = 'soak0000000000f2';
+  return [
+    { id: 'soak0000000000f1', type: 'status', z: tabId, name: 'soak: circuit state', scope: [watched.id], x: 120, y: 900, wires: [[fn]] },
+    {
+      id: fn,
+      type: 'function',
+      z: tabId,
+      name: 'soak: count circuit opens',
+      func: `if (msg.status && msg.status.text === 'circuit half-open') node.warn(${JSON.stringify(CIRCUIT_HALF_OPEN_MARK)});\nreturn null;`,
+      outputs: 1,
+      x: 340,
+      y: 900,
+      wires: [[]],
+    },
+  ];
+}
+
+/** How many times the circuit opened (and reached half-open) according to node-red.log. */
+export function countCircuitOpens(logFile: string): number {
+  if (!fs.existsSync(logFile)) return 0;
+  return fs.readFileSync(logFile, 'utf8').split(CIRCUIT_HALF_OPEN_MARK).length - 1;
 }
 
 /** Node-RED loads packages from the user dir's node_modules; link this one there, as scripts/start.ts does. */

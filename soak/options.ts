@@ -14,6 +14,10 @@ export interface SoakOptions {
   odooTimeoutSeconds: number;
   /** Odoo connection concurrency cap in the soak's copy of the flow. */
   odooConcurrency: number;
+  /** Consecutive retryable failures that open the connection's circuit in the soak's copy (0 = breaker off). */
+  circuitThreshold: number;
+  /** Seconds the circuit stays open before its probe call. */
+  circuitCoolDownSeconds: number;
   redisUrl: string;
   seed: number;
   /** Abort a backend run after this long (ms). */
@@ -23,7 +27,8 @@ export interface SoakOptions {
 }
 
 const USAGE = `usage: node dist/soak/run.js [--backend sqlite|redis] [--orders N] [--concurrency N] [--kills N]
-  [--lease S] [--odoo-timeout S] [--odoo-concurrency N] [--seed N] [--deadline-min M] [--unique-ref on|off]
+  [--lease S] [--odoo-timeout S] [--odoo-concurrency N] [--circuit-threshold N] [--circuit-cool-down S]
+  [--seed N] [--deadline-min M] [--unique-ref on|off]
 env: SOAK_BACKEND, SOAK_ORDERS, SOAK_CONCURRENCY, SOAK_KILLS, SOAK_SEED, REDIS_URL`;
 
 function positiveInt(name: string, raw: string | undefined, fallback: number, min = 1): number {
@@ -44,7 +49,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): SoakOption
     if (value === undefined) throw new Error(`--${match[1]} needs a value\n${USAGE}`);
     args.set(match[1], value);
   }
-  const known = ['backend', 'orders', 'concurrency', 'kills', 'lease', 'odoo-timeout', 'odoo-concurrency', 'seed', 'deadline-min', 'unique-ref'];
+  const known = ['backend', 'orders', 'concurrency', 'kills', 'lease', 'odoo-timeout', 'odoo-concurrency', 'circuit-threshold', 'circuit-cool-down', 'seed', 'deadline-min', 'unique-ref'];
   for (const name of args.keys()) if (!known.includes(name)) throw new Error(`unknown option --${name}\n${USAGE}`);
 
   const uniqueRef = args.get('unique-ref') ?? 'on';
@@ -59,6 +64,8 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): SoakOption
     leaseSeconds: positiveInt('--lease', args.get('lease'), 3),
     odooTimeoutSeconds: positiveInt('--odoo-timeout', args.get('odoo-timeout'), 2),
     odooConcurrency: positiveInt('--odoo-concurrency', args.get('odoo-concurrency'), 16),
+    circuitThreshold: positiveInt('--circuit-threshold', args.get('circuit-threshold'), 6, 0),
+    circuitCoolDownSeconds: positiveInt('--circuit-cool-down', args.get('circuit-cool-down'), 2),
     redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     seed: positiveInt('--seed', args.get('seed') ?? env.SOAK_SEED, Date.now() % 1_000_000, 0),
     deadlineMs: positiveInt('--deadline-min', args.get('deadline-min'), 15) * 60_000,

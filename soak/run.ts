@@ -19,7 +19,7 @@ import Redis from 'ioredis';
 import { SANDBOX_DEFAULTS, startSandbox, type FaultOptions, type Sandbox } from '../sandbox';
 import { seededRandom } from '../sandbox/faults';
 import { createAgent, requestJson } from './http';
-import { killHard, prepareUserDir, ROOT, soakFlows, startNodeRed, stopGracefully, type NodeRedProcess } from './node-red';
+import { countCircuitOpens, killHard, prepareUserDir, ROOT, soakFlows, startNodeRed, stopGracefully, type NodeRedProcess } from './node-red';
 import { checkOracle, listDeadLetters, odooCall, type DeadLetterRow, type OracleResult } from './oracle';
 import { parseOptions, type Backend, type SoakOptions } from './options';
 import { makeOrders, Provider } from './provider';
@@ -153,6 +153,8 @@ async function runBackend(backend: Backend, options: SoakOptions): Promise<Backe
       leaseSeconds: options.leaseSeconds,
       odooTimeoutSeconds: options.odooTimeoutSeconds,
       odooConcurrency: options.odooConcurrency,
+      circuitThreshold: options.circuitThreshold,
+      circuitCoolDownSeconds: options.circuitCoolDownSeconds,
       retry: SOAK_RETRY,
     });
     const flowFile = prepareUserDir(userDir, flows);
@@ -170,7 +172,7 @@ async function runBackend(backend: Backend, options: SoakOptions): Promise<Backe
       ODOO_PASSWORD: SANDBOX_DEFAULTS.password,
     };
     delete env.NODE_RED_ADMIN_PASSWORD;
-    log(`backend=${backend} orders=${options.orders} concurrency=${options.concurrency} lease=${options.leaseSeconds}s unique_ref=${options.uniqueRef ? 'on' : 'off'} seed=${options.seed} userDir=${userDir}${backend === 'redis' ? ` prefix=${keyPrefix}` : ''}`);
+    log(`backend=${backend} orders=${options.orders} concurrency=${options.concurrency} lease=${options.leaseSeconds}s circuit=${options.circuitThreshold === 0 ? 'off' : `${options.circuitThreshold}x/${options.circuitCoolDownSeconds}s`} unique_ref=${options.uniqueRef ? 'on' : 'off'} seed=${options.seed} userDir=${userDir}${backend === 'redis' ? ` prefix=${keyPrefix}` : ''}`);
     red = await startNodeRed({ flowFile, env, log: nodeRedLog, timeoutMs: START_TIMEOUT_MS });
 
     const orders = makeOrders(options.orders, tag, random);
@@ -233,6 +235,8 @@ async function runBackend(backend: Backend, options: SoakOptions): Promise<Backe
     const faults = Object.entries(sandbox.stats.faults).map(([k, v]) => `${k}=${v}`).join(' ');
     log(`  delivered in ${(deliveredMs / 1000).toFixed(1)} s (${idleSeconds} s of it with < 10 Odoo calls/s); wall ${(wallMs / 1000).toFixed(1)} s; Odoo calls ${sandbox.stats.calls}; faults ${faults}`);
     log(`  provider: ${s.requests} answers ${JSON.stringify(s.byStatus)}, ${s.connectionErrors} connection errors, ${s.clientTimeouts} client timeouts, ${s.routeMissing} 404s while the flows were starting`);
+    const circuitNote = options.circuitThreshold === 0 ? 'off' : `opened ${countCircuitOpens(path.join(userDir, 'node-red.log'))} times (threshold ${options.circuitThreshold}, cool-down ${options.circuitCoolDownSeconds} s; counted at half-open, so not an open cut short by a kill)`;
+    log(`  circuit breaker: ${circuitNote}`);
     log(`  kills: ${kills.length} (${kills.map((k) => `${k.atProgress}: ${k.committedInFlight}/${k.inFlight} committed in flight, restart ${k.restartMs} ms`).join('; ')})`);
     log(`  takeover: ${s.staleClaimBlocks.length} requests blocked > lease + 1 s; wait after lease end until a resend got through: max ${waits.at(-1) ?? 0} ms, p50 ${waits[Math.floor(waits.length / 2)] ?? 0} ms over ${waits.length}`);
     log(`  dead letters before replay: ${deadBeforeReplay.length} ${JSON.stringify(kindsBefore)}; after: ${deadAfter.length}`);
