@@ -21,11 +21,15 @@ export function arrivals(id: string, count: number, each: (msg: Msg) => void = (
   const node = helper.getNode(id);
   let seen = 0;
   return new Promise((resolve) => {
-    node.on('input', (msg: Msg) => {
+    const listener = (msg: Msg): void => {
       each(msg);
       seen += 1;
-      if (seen === count) resolve();
-    });
+      if (seen === count) {
+        node.removeListener('input', listener);
+        resolve();
+      }
+    };
+    node.on('input', listener);
   });
 }
 

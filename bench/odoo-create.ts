@@ -9,6 +9,7 @@ import writeNode = require('../nodes/odoo-write');
 import { arrivals, helper, loadFlow, withRuntime } from './harness';
 
 const RECORDS = 10_000;
+const ROUNDS = 3;
 
 function partners(tag: string): Array<Record<string, unknown>> {
   return Array.from({ length: RECORDS }, (_, i) => ({ name: `${tag} partner ${i}`, email: `${tag}.${i}@example.com`, is_company: i % 7 === 0 }));
@@ -38,21 +39,31 @@ export async function benchCreate(): Promise<Record<string, number>> {
     return await withRuntime(async () => {
       await loadFlow([connectionNode, writeNode], flow(sandbox.url), { conn: { apiKey: SANDBOX_DEFAULTS.apiKey } });
       const write = helper.getNode('write');
-
-      const perRecord = await measure(sandbox, async () => {
-        const done = arrivals('ok', RECORDS);
-        for (const record of partners('single')) write.receive({ payload: record });
-        await done;
-      });
-      const batch = await measure(sandbox, async () => {
-        let written = 0;
-        const done = arrivals('ok', 1, (msg) => {
-          written = (msg.payload as unknown[]).length;
+      const perRecordRun = () =>
+        measure(sandbox, async () => {
+          const done = arrivals('ok', RECORDS);
+          for (const record of partners('single')) write.receive({ payload: record });
+          await done;
         });
-        write.receive({ payload: partners('batch') });
-        await done;
-        if (written !== RECORDS) throw new Error(`batch wrote ${written} of ${RECORDS}`);
-      });
+      const batchRun = () =>
+        measure(sandbox, async () => {
+          let written = 0;
+          const done = arrivals('ok', 1, (msg) => {
+            written = (msg.payload as unknown[]).length;
+          });
+          write.receive({ payload: partners('batch') });
+          await done;
+          if (written !== RECORDS) throw new Error(`batch wrote ${written} of ${RECORDS}`);
+        });
+      // Alternating rounds, best of each: a busy machine's hiccups hit both sides alike and the minimum is the cost.
+      let perRecord = await perRecordRun();
+      let batch = await batchRun();
+      for (let round = 1; round < ROUNDS; round += 1) {
+        const p = await perRecordRun();
+        if (p.ms < perRecord.ms) perRecord = p;
+        const b = await batchRun();
+        if (b.ms < batch.ms) batch = b;
+      }
       if (perRecord.calls !== RECORDS) throw new Error(`per-record mode made ${perRecord.calls} calls for ${RECORDS} records`);
       return {
         create_calls_ratio: perRecord.calls / batch.calls,
