@@ -5,6 +5,10 @@ export const SECTIONS: Record<string, Section> = {
   'odoo-create': async () => (await import('./odoo-create')).benchCreate(),
   'odoo-page-read': async () => (await import('./odoo-page-read')).benchPageRead(),
   'odoo-overhead': async () => (await import('./odoo-overhead')).benchOverhead(),
+  sandbox: async () => {
+    const [creates, pages] = await (await import('../sandbox/bench')).benchSandbox();
+    return { sandbox_creates_per_s: creates.perSecond, sandbox_paged_records_per_s: pages.perSecond };
+  },
   guard: async () => (await import('./guard')).benchGuard(),
   mapper: async () => (await import('./mapper')).benchMapper(),
   tracing: async () => (await import('./tracing')).benchTracing(),

@@ -10,7 +10,7 @@ export interface SandboxBenchResult {
 
 /**
  * Sandbox throughput over keep-alive HTTP: single-record creates, then paging through seeded partners.
- * Meant for bench/index.ts; sizes default to the targets (10,000 creates, 100,000 partners read by 1,000).
+ * The `sandbox` section of `npm run bench`; sizes default to the targets (10,000 creates, 100,000 partners read by 1,000).
  */
 export async function benchSandbox(sizes: { creates?: number; partners?: number; pageSize?: number } = {}): Promise<SandboxBenchResult[]> {
   const creates = sizes.creates ?? 10_000;

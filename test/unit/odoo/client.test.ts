@@ -1,16 +1,7 @@
 import assert from 'node:assert/strict';
-import { createOdooClient, OdooError, type CircuitState, type OdooClientWithState, type OdooConnectionOptions } from '../../../nodes/lib/odoo';
-import { html, json, rpcError, rpcResult, startFakeServer, type FakeServer, type SeenRequest } from './fake-server';
+import { createOdooClient, type CircuitState, type OdooClientWithState, type OdooConnectionOptions } from '../../../nodes/lib/odoo';
+import { failure, html, json, rpcError, rpcResult, startFakeServer, type FakeServer, type SeenRequest } from './fake-server';
 
-async function failure(promise: Promise<unknown>): Promise<OdooError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof OdooError, `expected an OdooError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('the call should have failed');
-}
 
 const isRpc = (req: SeenRequest, service: string, method: string) =>
   req.path === '/jsonrpc' && req.body?.params?.service === service && req.body?.params?.method === method;

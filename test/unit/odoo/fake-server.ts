@@ -1,6 +1,8 @@
 /** A tiny scriptable HTTP server standing in for Odoo, so the client is tested over real sockets. */
+import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { OdooError } from '../../../nodes/lib/odoo';
 
 export interface SeenRequest {
   method: string;
@@ -107,4 +109,15 @@ export async function freePort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/** Awaits a call that must fail and returns its OdooError. */
+export async function failure(promise: Promise<unknown>): Promise<OdooError> {
+  try {
+    await promise;
+  } catch (err) {
+    assert.ok(err instanceof OdooError, `expected an OdooError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('the call should have failed');
 }

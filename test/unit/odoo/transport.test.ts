@@ -1,16 +1,7 @@
 import assert from 'node:assert/strict';
 import { createOdooClient, OdooError, type OdooClientWithState } from '../../../nodes/lib/odoo';
-import { freePort, json, startFakeServer, type FakeServer } from './fake-server';
+import { failure, freePort, json, startFakeServer, type FakeServer } from './fake-server';
 
-async function failure(promise: Promise<unknown>): Promise<OdooError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof OdooError, `expected an OdooError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('the call should have failed');
-}
 
 describe('odoo client: transport', () => {
   let server: FakeServer;
