@@ -19,20 +19,7 @@ export async function benchSandbox(sizes: { creates?: number; partners?: number;
   const sb = await startSandbox();
   sb.recordRequests(false);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const post = (path: string, body: unknown): Promise<unknown> =>
-    new Promise((resolve, reject) => {
-      const req = http.request(
-        `${sb.url}${path}`,
-        { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${SANDBOX_DEFAULTS.apiKey}` } },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(Buffer.concat(chunks).toString())) : reject(new Error(`HTTP ${res.statusCode}`))));
-        },
-      );
-      req.on('error', reject);
-      req.end(JSON.stringify(body));
-    });
+  const post = adminPost(sb.url, agent);
   const results: SandboxBenchResult[] = [];
   const measure = async (name: string, operations: number, run: () => Promise<void>): Promise<void> => {
     const started = process.hrtime.bigint();
@@ -64,4 +51,22 @@ export async function benchSandbox(sizes: { creates?: number; partners?: number;
     await sb.close();
   }
   return results;
+}
+
+/** A JSON-2 POST as the sandbox admin over a given (keep-alive) agent; rejects on any status but 200. */
+export function adminPost(baseUrl: string, agent: http.Agent): (path: string, body: unknown) => Promise<unknown> {
+  return (path, body) =>
+    new Promise((resolve, reject) => {
+      const req = http.request(
+        `${baseUrl}${path}`,
+        { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${SANDBOX_DEFAULTS.apiKey}` } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(Buffer.concat(chunks).toString())) : reject(new Error(`HTTP ${res.statusCode}`))));
+        },
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify(body));
+    });
 }

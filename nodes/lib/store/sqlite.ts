@@ -278,15 +278,7 @@ export function createSqliteStore(options: SqliteStoreOptions): MiddlewareStore 
         firstSeenAt = row.first_seen_at;
       }
     }
-    const record: IdempotencyRecord = {
-      namespace: req.namespace,
-      key: req.key,
-      status: 'in_progress',
-      fingerprint: req.fingerprint,
-      leaseToken: req.leaseToken,
-      leaseExpiresAt: req.now + req.leaseMs,
-      firstSeenAt,
-    };
+    const record = claimedRecord(req, firstSeenAt);
     upsertIdem.run(record);
     return takeover ? { outcome: 'claimed', record, takeover } : { outcome: 'claimed', record };
   });
@@ -320,15 +312,7 @@ export function createSqliteStore(options: SqliteStoreOptions): MiddlewareStore 
 
     claim: (req) =>
       run(() => {
-        const record: IdempotencyRecord = {
-          namespace: req.namespace,
-          key: req.key,
-          status: 'in_progress',
-          fingerprint: req.fingerprint,
-          leaseToken: req.leaseToken,
-          leaseExpiresAt: req.now + req.leaseMs,
-          firstSeenAt: req.now,
-        };
+        const record = claimedRecord(req, req.now);
         if (insertNewIdem.run(record).changes === 1) return { outcome: 'claimed', record } as ClaimOutcome;
         return claimTransaction.immediate(req);
       }),
@@ -410,5 +394,18 @@ export function createSqliteStore(options: SqliteStoreOptions): MiddlewareStore 
         return Promise.reject(asStoreError(err, file));
       }
     },
+  };
+}
+
+/** The record a successful claim writes: in progress under the claimant's lease. */
+function claimedRecord(req: ClaimRequest, firstSeenAt: number): IdempotencyRecord {
+  return {
+    namespace: req.namespace,
+    key: req.key,
+    status: 'in_progress',
+    fingerprint: req.fingerprint,
+    leaseToken: req.leaseToken,
+    leaseExpiresAt: req.now + req.leaseMs,
+    firstSeenAt,
   };
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { SANDBOX_DEFAULTS, startSandbox, type Sandbox } from '../../../sandbox';
-import { benchSandbox } from '../../../sandbox/bench';
+import { startSandbox, type Sandbox } from '../../../sandbox';
+import { adminPost, benchSandbox } from '../../../sandbox/bench';
 
 /** 100,000 partners seeded and read back page by page, over keep-alive HTTP, like a batch sync would. */
 describe('sandbox: 100,000 partners', function () {
@@ -17,20 +17,7 @@ describe('sandbox: 100,000 partners', function () {
     await sb.close();
   });
 
-  const post = (path: string, body: unknown): Promise<unknown> =>
-    new Promise((resolve, reject) => {
-      const req = http.request(
-        `${sb.url}${path}`,
-        { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${SANDBOX_DEFAULTS.apiKey}` } },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(Buffer.concat(chunks).toString())) : reject(new Error(`HTTP ${res.statusCode}`))));
-        },
-      );
-      req.on('error', reject);
-      req.end(JSON.stringify(body));
-    });
+  const post = (path: string, body: unknown): Promise<unknown> => adminPost(sb.url, agent)(path, body);
 
   it('seeds them and pages through all of them, 1,000 at a time, in id order', async () => {
     const before = (await post('/json/2/res.partner/search_count', { domain: [] })) as number;
