@@ -1,25 +1,17 @@
 /**
- * Compiles a rule list ONCE into closures: paths pre-split into getters/setters, transforms pre-bound with their
- * options, JSONata parsed once. Running a compiled mapping interprets nothing; it never throws on bad data and
- * collects one `{path, message}` per field that failed.
+ * Compiles a rule list ONCE into a JavaScript function written for that list: each field read is a chain of
+ * property loads on literal keys, each transform a direct call, each target a literal store, so V8 optimises a
+ * mapping like hand-written code (closures shared by every rule would turn megamorphic and stay slow). Text from
+ * the rules never becomes code: keys are emitted as JSON string literals, and constants, lookup tables,
+ * separators and JSONata expressions (parsed here, once) are handed to the function as values. A running mapping
+ * never throws on bad data; it collects one `{path, message}` per field that failed. A mapping with a JSONata
+ * source is generated as an async function.
  */
 import jsonata from 'jsonata';
 import { MiddlewareError } from '../errors';
-import { formatPath, makeGetter, makeSetter, parsePath, type Getter } from './paths';
-import type { CompiledMapping, FieldError, MappingResult, MappingRule, Source } from './types';
-import {
-  FieldFailure,
-  currencyDecimals,
-  describe,
-  expectString,
-  parseAmount,
-  roundTo,
-  toBoolean,
-  toIsoDate,
-  toIsoDatetime,
-  toNumber,
-  toOdooDatetime,
-} from './values';
+import { formatPath, parsePath, type PathSegment } from './paths';
+import type { CompiledMapping, MappingResult, MappingRule, Source } from './types';
+import * as values from './values';
 
 export interface CompileProblem {
   /** Where the problem is, e.g. `rules[3]` or `rules[3].transforms[0].rules[1]`. */
@@ -48,28 +40,46 @@ export interface CompileOptions {
   jsonata?: (expr: string) => JsonataExpression;
 }
 
-type MaybePromise<T> = T | Promise<T>;
-/** Reads a value for one message: `input` is the current element (the message, or an array item in a map). */
-type ValueFn = (input: unknown, root: unknown) => MaybePromise<unknown>;
-type TransformFn = (value: unknown, input: unknown, root: unknown, errors: FieldError[], path: string) => MaybePromise<unknown>;
-type RuleFn = (input: unknown, root: unknown, out: Record<string, unknown>, errors: FieldError[]) => void | Promise<void>;
-type RunFn = (input: unknown, root: unknown) => MaybePromise<MappingResult>;
-
-const isThenable = (v: unknown): v is Promise<unknown> =>
-  v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';
-
 /** JSONata throws plain objects `{code, position, message}`, not Errors. */
 const errorMessage = (err: unknown): string =>
   err !== null && typeof err === 'object' && typeof (err as { message?: unknown }).message === 'string' ? (err as { message: string }).message : String(err);
 
+/** Where a nested field's error points: `lines[2].sku` inside the map writing `lines`. */
+const fieldPath = (at: string, index: number, target: string): string => (at === '' ? target : `${at}[${index}].${target}`);
+
+/** What generated code calls; bound to local constants at the top of every generated function. */
+const RUNTIME = {
+  toText: values.toText,
+  toNumber: values.toNumber,
+  toInteger: values.toInteger,
+  toBoolean: values.toBoolean,
+  toIsoDate: values.toIsoDate,
+  toIsoDatetime: values.toIsoDatetime,
+  toOdooDatetime: values.toOdooDatetime,
+  parseAmount: values.parseAmount,
+  roundTo: values.roundTo,
+  notString: values.notString,
+  notArray: values.notArray,
+  noLookupEntry: values.noLookupEntry,
+  joinParts: values.joinParts,
+  splitParts: values.splitParts,
+  errorMessage,
+  fieldPath,
+  // A constant object or array is copied per message, so a flow that edits its output cannot change the mapping.
+  copy: <T>(value: T): T => structuredClone(value),
+};
+
+/** Keys that would reach Object.prototype instead of a field. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+const key = (segment: PathSegment): string => (typeof segment === 'number' ? String(segment) : JSON.stringify(segment));
+
 export function compileMapping(rules: MappingRule[], options: CompileOptions = {}): CompiledMapping {
   const problems: CompileProblem[] = [];
-  const compiler = new Compiler(options.jsonata ?? ((expr: string) => jsonata(expr)), problems);
-  const run = compiler.rules(rules, 'rules');
+  const generator = new Generator(options.jsonata ?? ((expr: string) => jsonata(expr)), problems, mentionsJsonata(rules));
+  const entry = generator.ruleList(rules, 'rules');
   if (problems.length > 0) throw new MappingCompileError(problems);
-  const mapping = ((input: unknown) => run(input, input)) as CompiledMapping;
-  Object.defineProperty(mapping, 'async', { value: compiler.usesJsonata, enumerable: true });
-  return mapping;
+  return generator.build(entry);
 }
 
 /** Runs a compiled mapping and always returns a promise. */
@@ -77,40 +87,94 @@ export async function runMapping(mapping: CompiledMapping, input: unknown): Prom
   return mapping(input);
 }
 
-class Compiler {
-  usesJsonata = false;
+/** Whether any rule, concat source or nested map evaluates JSONata (the generated code is then async). */
+function mentionsJsonata(rules: unknown): boolean {
+  if (!Array.isArray(rules)) return false;
+  const isJsonata = (source: unknown): boolean => (source as { kind?: unknown } | null)?.kind === 'jsonata';
+  return rules.some((rule: unknown) => {
+    if (rule === null || typeof rule !== 'object') return false;
+    const { source, transforms } = rule as { source?: unknown; transforms?: unknown };
+    if (isJsonata(source)) return true;
+    if (!Array.isArray(transforms)) return false;
+    return transforms.some((t: unknown) => {
+      if (t === null || typeof t !== 'object') return false;
+      const spec = t as { type?: unknown; sources?: unknown; rules?: unknown };
+      if (spec.type === 'concat' && Array.isArray(spec.sources)) return spec.sources.some(isJsonata);
+      return spec.type === 'map' && mentionsJsonata(spec.rules);
+    });
+  });
+}
+
+class Generator {
+  private readonly constants: unknown[] = [];
+  private readonly functions: string[] = [];
+  /** `await ` in an async mapping, nothing otherwise. */
+  private readonly wait: string;
+  private readonly fn: string;
+
   constructor(
     private readonly jsonataFactory: (expr: string) => JsonataExpression,
     private readonly problems: CompileProblem[],
-  ) {}
-
-  rules(rules: unknown, where: string): RunFn {
-    if (!Array.isArray(rules)) {
-      this.problems.push({ rule: where, message: `expected an array of rules, got ${describe(rules)}` });
-      return () => ({ output: {}, errors: [] });
-    }
-    const compiled: RuleFn[] = [];
-    rules.forEach((rule: unknown, i) => {
-      const fn = this.rule(rule, `${where}[${i}]`);
-      if (fn) compiled.push(fn);
-    });
-    const n = compiled.length;
-    return (input, root) => {
-      const out: Record<string, unknown> = {};
-      const errors: FieldError[] = [];
-      let pending: Array<void | Promise<void>> | undefined;
-      for (let i = 0; i < n; i++) {
-        const r = compiled[i](input, root, out, errors);
-        if (r !== undefined) (pending ??= []).push(r);
-      }
-      if (pending === undefined) return { output: out, errors };
-      return Promise.all(pending).then(() => ({ output: out, errors }));
-    };
+    private readonly async: boolean,
+  ) {
+    this.wait = async ? 'await ' : '';
+    this.fn = async ? 'async function' : 'function';
   }
 
-  private rule(rule: unknown, where: string): RuleFn | undefined {
+  /** Assembles the generated functions; `entry` is the top-level rule list's function. */
+  build(entry: string): CompiledMapping {
+    const names = Object.keys(RUNTIME);
+    const source = [
+      '"use strict";',
+      `const { ${names.join(', ')} } = runtime;`,
+      ...this.constants.map((_, i) => `const k${i} = constants[${i}];`),
+      ...this.functions,
+      `return ${this.fn} mapping(input) { const errors = []; const output = ${this.wait}${entry}(input, input, errors, '', -1); return { output, errors }; };`,
+    ].join('\n');
+    let mapping: CompiledMapping;
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the point of compiling: source built above from checked rules only
+      mapping = new Function('runtime', 'constants', source)(RUNTIME, this.constants) as CompiledMapping;
+    } catch (err) {
+      throw new MappingCompileError([{ rule: 'rules', message: `could not generate the mapping function: ${errorMessage(err)}` }]);
+    }
+    Object.defineProperty(mapping, 'async', { value: this.async, enumerable: true });
+    return mapping;
+  }
+
+  /** Emits a function `(input, root, errors, at, index) => output` for a rule list and returns its name. */
+  ruleList(rules: unknown, where: string): string {
+    const name = `rules${this.functions.length}`;
+    this.functions.push(''); // reserves the slot, so nested maps come after their parent
+    const slot = this.functions.length - 1;
+    const body: string[] = [];
+    if (!Array.isArray(rules)) {
+      this.problems.push({ rule: where, message: `expected an array of rules, got ${values.describe(rules)}` });
+    } else {
+      rules.forEach((rule: unknown, i) => {
+        const code = this.rule(rule, `${where}[${i}]`);
+        if (code) body.push(code);
+      });
+    }
+    this.functions[slot] = [
+      `${this.fn} ${name}(input, root, errors, at, index) {`,
+      '  const out = {};',
+      '  let v, c, t, n;',
+      ...body,
+      '  return out;',
+      '}',
+    ].join('\n');
+    return name;
+  }
+
+  private constant(value: unknown): string {
+    this.constants.push(value);
+    return `k${this.constants.length - 1}`;
+  }
+
+  private rule(rule: unknown, where: string): string | undefined {
     if (rule === null || typeof rule !== 'object' || Array.isArray(rule)) {
-      this.problems.push({ rule: where, message: `expected a rule object {target, source, transforms?}, got ${describe(rule)}` });
+      this.problems.push({ rule: where, message: `expected a rule object {target, source, transforms?}, got ${values.describe(rule)}` });
       return undefined;
     }
     const { target, source, transforms } = rule as Partial<MappingRule>;
@@ -118,61 +182,37 @@ class Compiler {
     const problem = (message: string): void => {
       this.problems.push({ rule: where, target: typeof target === 'string' ? target : undefined, message });
     };
-    let set: ReturnType<typeof makeSetter> | undefined;
-    let targetPath = '';
+    let segments: PathSegment[] = [];
     try {
-      const segments = parsePath(target as string);
-      set = makeSetter(segments);
-      targetPath = formatPath(segments);
+      segments = parsePath(target as string);
+      checkKeys(segments);
     } catch (err) {
       problem(`target: ${errorMessage(err)}`);
     }
-    const read = this.source(source, problem, 'source');
-    let pipeline: TransformFn[] = [];
+    const targetPath = segments.length > 0 ? formatPath(segments) : '';
+    const read = this.source(source, problem, 'source', 'v');
+    const steps: string[] = [];
     if (transforms !== undefined) {
-      if (!Array.isArray(transforms)) problem(`transforms: expected an array, got ${describe(transforms)}`);
-      else pipeline = transforms.map((t, i) => this.transform(t, `${where}.transforms[${i}]`, problem, i));
+      if (!Array.isArray(transforms)) problem(`transforms: expected an array, got ${values.describe(transforms)}`);
+      else transforms.forEach((t, i) => steps.push(this.transform(t, `${where}.transforms[${i}]`, problem, i, targetPath)));
     }
-    if (this.problems.length > before || !set || !read) return undefined;
-    const setValue = set;
-    const fns = pipeline;
-    const count = fns.length;
-    const apply = (value: unknown, from: number, input: unknown, root: unknown, errors: FieldError[], path: string): MaybePromise<unknown> => {
-      let v = value;
-      for (let i = from; i < count; i++) {
-        if (isThenable(v)) return v.then((resolved) => apply(resolved, i, input, root, errors, path));
-        v = fns[i](v, input, root, errors, path);
-      }
-      return v;
-    };
-    const path = targetPath;
-    return (input, root, out, errors) => {
-      let value: MaybePromise<unknown>;
-      try {
-        value = apply(read(input, root), 0, input, root, errors, path);
-      } catch (err) {
-        errors.push({ path, message: errorMessage(err) });
-        return undefined;
-      }
-      if (isThenable(value)) {
-        return value.then(
-          (v) => {
-            if (v !== undefined && v !== null) setValue(out, v);
-          },
-          (err: unknown) => {
-            errors.push({ path, message: errorMessage(err) });
-          },
-        );
-      }
+    if (this.problems.length > before || read === undefined) return undefined;
+    const path = JSON.stringify(targetPath);
+    return [
+      `  // ${where}: ${targetPath.replace(/[\r\n\u2028\u2029]/g, ' ')}`,
+      '  try {',
+      read,
+      ...steps,
       // Absent and null both mean "no value": the field is left out (use the `default` transform to fill it).
-      if (value !== undefined && value !== null) setValue(out, value);
-      return undefined;
-    };
+      `    if (v !== undefined && v !== null) {${store(segments)} }`,
+      `  } catch (e) { errors.push({ path: fieldPath(at, index, ${path}), message: errorMessage(e) }); }`,
+    ].join('\n');
   }
 
-  private source(source: unknown, problem: (m: string) => void, label: string): ValueFn | undefined {
+  /** Statements that put the source's value into `into` (`v`, or `c` for concat parts); undefined when invalid. */
+  private source(source: unknown, problem: (m: string) => void, label: string, into: string): string | undefined {
     if (source === null || typeof source !== 'object') {
-      problem(`${label}: expected {kind: 'path'|'const'|'jsonata', ...}, got ${describe(source)}`);
+      problem(`${label}: expected {kind: 'path'|'const'|'jsonata', ...}, got ${values.describe(source)}`);
       return undefined;
     }
     const s = source as Source;
@@ -180,180 +220,150 @@ class Compiler {
       case 'path': {
         const fromRoot = typeof s.path === 'string' && /^\$root(\.|\[|$)/.test(s.path.trim());
         const rest = fromRoot ? s.path.trim().replace(/^\$root\.?/, '') : s.path;
-        if (fromRoot && rest === '') return (_input, root) => root;
-        let get: Getter;
+        const start = fromRoot ? 'root' : 'input';
+        if (fromRoot && rest === '') return `    ${into} = root;`;
         try {
-          get = makeGetter(parsePath(rest));
+          const segments = parsePath(rest);
+          checkKeys(segments);
+          return [`    ${into} = ${start};`, ...segments.map((seg) => `    ${into} = ${into} !== null && typeof ${into} === 'object' ? ${into}[${key(seg)}] : undefined;`)].join('\n');
         } catch (err) {
           problem(`${label}.path: ${errorMessage(err)}`);
           return undefined;
         }
-        return fromRoot ? (_input, root) => get(root) : (input) => get(input);
       }
       case 'const': {
         const value = s.value;
-        return () => value;
+        const k = this.constant(value);
+        return value !== null && typeof value === 'object' ? `    ${into} = copy(${k});` : `    ${into} = ${k};`;
       }
       case 'jsonata': {
         if (typeof s.expr !== 'string' || s.expr.trim() === '') {
           problem(`${label}.expr: expected a JSONata expression`);
           return undefined;
         }
-        let expression: JsonataExpression;
         try {
-          expression = this.jsonataFactory(s.expr);
+          const k = this.constant(this.jsonataFactory(s.expr));
+          return `    ${into} = ${this.wait}${k}.evaluate(input, { root });`;
         } catch (err) {
           const position = (err as { position?: number }).position;
           problem(`${label}.expr: JSONata syntax error${position !== undefined ? ` at position ${position}` : ''}: ${errorMessage(err)}`);
           return undefined;
         }
-        this.usesJsonata = true;
-        return (input, root) => expression.evaluate(input, { root });
       }
       default:
-        problem(`${label}.kind: expected 'path', 'const' or 'jsonata', got ${describe((s as { kind?: unknown }).kind)}`);
+        problem(`${label}.kind: expected 'path', 'const' or 'jsonata', got ${values.describe((s as { kind?: unknown }).kind)}`);
         return undefined;
     }
   }
 
-  private transform(spec: unknown, where: string, problem: (m: string) => void, index: number): TransformFn {
-    const fail = (message: string): TransformFn => {
+  /** Statements turning `v` into the transform's result; a missing value (undefined/null) skips conversions. */
+  private transform(spec: unknown, where: string, problem: (m: string) => void, index: number, targetPath: string): string {
+    const fail = (message: string): string => {
       problem(`transforms[${index}]: ${message}`);
-      return (v) => v;
+      return '';
     };
+    const ifPresent = (code: string): string => `    if (v !== undefined && v !== null) { ${code} }`;
+    const stringMethod = (what: string, call: string): string => ifPresent(`if (typeof v !== 'string') notString(v, '${what}'); v = v.${call}();`);
     const options = (typeof spec === 'string' ? { type: spec } : spec) as Record<string, unknown> | null;
     if (options === null || typeof options !== 'object' || typeof options.type !== 'string') {
-      return fail(`expected a transform name or {type, ...}, got ${describe(spec)}`);
+      return fail(`expected a transform name or {type, ...}, got ${values.describe(spec)}`);
     }
-    const type = options.type;
-    switch (type) {
+    switch (options.type) {
       case 'string':
-        return skipEmpty((v) => {
-          if (typeof v === 'string') return v;
-          if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-          throw new FieldFailure(`string expects a text, number or boolean, got ${describe(v)}`);
-        });
+        return ifPresent('v = toText(v);');
       case 'trim':
-        return skipEmpty((v) => expectString(v, 'trim').trim());
+        return stringMethod('trim', 'trim');
       case 'lower':
-        return skipEmpty((v) => expectString(v, 'lower').toLowerCase());
+        return stringMethod('lower', 'toLowerCase');
       case 'upper':
-        return skipEmpty((v) => expectString(v, 'upper').toUpperCase());
+        return stringMethod('upper', 'toUpperCase');
       case 'number':
-        return skipEmpty(toNumber);
+        return ifPresent('v = toNumber(v);');
       case 'integer':
-        return skipEmpty((v) => {
-          const n = toNumber(v);
-          if (n !== undefined && !Number.isInteger(n)) throw new FieldFailure(`expected an integer, got ${describe(v)}`);
-          return n;
-        });
+        return ifPresent('v = toInteger(v);');
       case 'boolean':
-        return skipEmpty(toBoolean);
+        return ifPresent('v = toBoolean(v);');
       case 'date':
       case 'odooDate':
-        return skipEmpty(toIsoDate);
+        return ifPresent('v = toIsoDate(v);');
       case 'datetime':
-        return skipEmpty(toIsoDatetime);
+        return ifPresent('v = toIsoDatetime(v);');
       case 'odooDatetime':
-        return skipEmpty(toOdooDatetime);
+        return ifPresent('v = toOdooDatetime(v);');
       case 'currency': {
         const { currency, decimals, decimalSeparator } = options;
         if (currency !== undefined && (typeof currency !== 'string' || !/^[A-Za-z]{3}$/.test(currency))) {
-          return fail(`currency: expected an ISO 4217 code like 'EUR', got ${describe(currency)}`);
+          return fail(`currency: expected an ISO 4217 code like 'EUR', got ${values.describe(currency)}`);
         }
         if (decimals !== undefined && !(Number.isInteger(decimals) && (decimals as number) >= 0 && (decimals as number) <= 6)) {
-          return fail(`decimals: expected an integer 0..6, got ${describe(decimals)}`);
+          return fail(`decimals: expected an integer 0..6, got ${values.describe(decimals)}`);
         }
         if (decimalSeparator !== undefined && decimalSeparator !== '.' && decimalSeparator !== ',') {
-          return fail(`decimalSeparator: expected '.' or ',', got ${describe(decimalSeparator)}`);
+          return fail(`decimalSeparator: expected '.' or ',', got ${values.describe(decimalSeparator)}`);
         }
-        const places = (decimals as number | undefined) ?? (typeof currency === 'string' ? currencyDecimals(currency) : 2);
-        const sep = decimalSeparator as '.' | ',' | undefined;
-        return skipEmpty((v) => {
-          const n = parseAmount(v, sep);
-          return n === undefined ? undefined : roundTo(n, places);
-        });
+        const places = (decimals as number | undefined) ?? (typeof currency === 'string' ? values.currencyDecimals(currency) : 2);
+        const separator = decimalSeparator === undefined ? 'undefined' : JSON.stringify(decimalSeparator);
+        return ifPresent(`v = parseAmount(v, ${separator}); if (v !== undefined) v = roundTo(v, ${places});`);
       }
       case 'lookup': {
         const table = options.table;
         if (table === null || typeof table !== 'object' || Array.isArray(table)) {
-          return fail(`lookup: 'table' must be an object of key -> value, got ${describe(table)}`);
+          return fail(`lookup: 'table' must be an object of key -> value, got ${values.describe(table)}`);
         }
-        const entries = new Map<string, unknown>(Object.entries(table));
-        const hasDefault = Object.prototype.hasOwnProperty.call(options, 'default');
-        const fallback = options.default;
-        return (v) => {
-          const key = v === undefined || v === null ? '' : String(v);
-          if (entries.has(key)) return entries.get(key);
-          if (hasDefault) return fallback;
-          throw new FieldFailure(`no lookup entry for ${describe(v)} (known: ${[...entries.keys()].slice(0, 10).join(', ')})`);
-        };
+        const entries = this.constant(new Map<string, unknown>(Object.entries(table)));
+        const fallback = Object.prototype.hasOwnProperty.call(options, 'default') ? this.constant(options.default) : `noLookupEntry(v, ${entries})`;
+        return `    t = v === undefined || v === null ? '' : String(v); v = ${entries}.has(t) ? ${entries}.get(t) : ${fallback};`;
       }
       case 'default': {
         if (!Object.prototype.hasOwnProperty.call(options, 'value')) return fail("default: 'value' is required");
-        const fallback = options.value;
-        return (v) => (v === undefined || v === null || v === '' ? fallback : v);
+        return `    if (v === undefined || v === null || v === '') v = ${this.constant(options.value)};`;
       }
       case 'concat': {
         const sources = options.sources;
         if (!Array.isArray(sources) || sources.length === 0) return fail(`concat: 'sources' must be a non-empty array of sources`);
         const separator = options.separator ?? ' ';
         if (typeof separator !== 'string') return fail(`concat: 'separator' must be a string`);
-        const reads = sources.map((s, i) => this.source(s, (m) => problem(`transforms[${index}].${m}`), `sources[${i}]`));
-        if (reads.some((r) => r === undefined)) return (v) => v;
-        const readers = reads as ValueFn[];
-        const join = (parts: unknown[]): string | undefined => {
-          const kept = parts.filter((p) => p !== undefined && p !== null && p !== '').map((p) => (typeof p === 'object' ? JSON.stringify(p) : String(p)));
-          return kept.length === 0 ? undefined : kept.join(separator);
-        };
-        return (v, input, root) => {
-          const parts = [v, ...readers.map((r) => r(input, root))];
-          return parts.some(isThenable) ? Promise.all(parts).then(join) : join(parts);
-        };
+        const reads = sources.map((s, i) => this.source(s, (m) => problem(`transforms[${index}].${m}`), `sources[${i}]`, 'c'));
+        if (reads.some((r) => r === undefined)) return '';
+        return ['    t = [v];', ...reads.map((read) => `${read as string}\n    t.push(c);`), `    v = joinParts(t, ${JSON.stringify(separator)});`].join('\n');
       }
       case 'split': {
         const separator = options.separator;
         if (typeof separator !== 'string' || separator === '') return fail(`split: 'separator' must be a non-empty string`);
-        return skipEmpty((v) => {
-          if (Array.isArray(v)) return v;
-          return expectString(v, 'split')
-            .split(separator)
-            .map((part) => part.trim())
-            .filter((part) => part !== '');
-        });
+        return ifPresent(`if (!Array.isArray(v)) { if (typeof v !== 'string') notString(v, 'split'); v = splitParts(v, ${JSON.stringify(separator)}); }`);
       }
       case 'map': {
-        const run = this.rules(options.rules, `${where}.rules`);
-        return (v, _input, root, errors, path) => {
-          if (v === undefined || v === null) return v;
-          if (!Array.isArray(v)) throw new FieldFailure(`map expects an array, got ${describe(v)}`);
-          const n = v.length;
-          const results = new Array<MaybePromise<MappingResult>>(n);
-          let pending = false;
-          for (let i = 0; i < n; i++) {
-            const r = run(v[i], root);
-            if (isThenable(r)) pending = true;
-            results[i] = r;
-          }
-          const collect = (done: MappingResult[]): Record<string, unknown>[] => {
-            const outputs = new Array<Record<string, unknown>>(n);
-            for (let i = 0; i < n; i++) {
-              const r = done[i];
-              for (const e of r.errors) errors.push({ path: `${path}[${i}].${e.path}`, message: e.message });
-              outputs[i] = r.output;
-            }
-            return outputs;
-          };
-          return pending ? Promise.all(results).then(collect) : collect(results as MappingResult[]);
-        };
+        const each = this.ruleList(options.rules, `${where}.rules`);
+        const name = `map${this.functions.length}`;
+        this.functions.push(
+          [
+            `${this.fn} ${name}(items, root, errors, at) {`,
+            '  const outputs = [];',
+            `  for (let i = 0; i < items.length; i++) outputs.push(${this.wait}${each}(items[i], root, errors, at, i));`,
+            '  return outputs;',
+            '}',
+          ].join('\n'),
+        );
+        return ifPresent(`if (!Array.isArray(v)) notArray(v); v = ${this.wait}${name}(v, root, errors, fieldPath(at, index, ${JSON.stringify(targetPath)}));`);
       }
       default:
-        return fail(`unknown transform '${type}'`);
+        return fail(`unknown transform '${options.type}'`);
     }
   }
 }
 
-/** Missing values (undefined/null) flow through conversions untouched; `default` is how to fill them. */
-function skipEmpty(fn: (v: unknown) => unknown): TransformFn {
-  return (v) => (v === undefined || v === null ? v : fn(v));
+function checkKeys(segments: PathSegment[]): void {
+  for (const s of segments) if (typeof s === 'string' && FORBIDDEN_KEYS.has(s)) throw new Error(`'${s}' is not allowed in a path`);
+}
+
+/** Statements writing `v` at `segments` under `out`, creating objects (arrays before an index) on the way. */
+function store(segments: PathSegment[]): string {
+  const last = segments.length - 1;
+  const parts: string[] = [' t = out;'];
+  for (let i = 0; i < last; i++) {
+    const empty = typeof segments[i + 1] === 'number' ? '[]' : '{}';
+    parts.push(` n = t[${key(segments[i])}]; if (n === null || typeof n !== 'object') { n = ${empty}; t[${key(segments[i])}] = n; } t = n;`);
+  }
+  parts.push(` t[${key(segments[last])}] = v;`);
+  return parts.join('');
 }

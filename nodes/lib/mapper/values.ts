@@ -12,9 +12,49 @@ export function describe(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
-export function expectString(value: unknown, what: string): string {
-  if (typeof value !== 'string') throw new FieldFailure(`${what} expects a string, got ${describe(value)}`);
-  return value;
+/** Throws the failure of a string transform (`trim`, `upper`, `split`...) given something else. */
+export function notString(value: unknown, what: string): never {
+  throw new FieldFailure(`${what} expects a string, got ${describe(value)}`);
+}
+
+export function notArray(value: unknown): never {
+  throw new FieldFailure(`map expects an array, got ${describe(value)}`);
+}
+
+/** The `string` transform: texts stay, numbers and booleans become texts, anything else fails. */
+export function toText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  throw new FieldFailure(`string expects a text, number or boolean, got ${describe(value)}`);
+}
+
+export function toInteger(value: unknown): number | undefined {
+  const n = toNumber(value);
+  if (n !== undefined && !Number.isInteger(n)) throw new FieldFailure(`expected an integer, got ${describe(value)}`);
+  return n;
+}
+
+export function noLookupEntry(value: unknown, table: ReadonlyMap<string, unknown>): never {
+  throw new FieldFailure(`no lookup entry for ${describe(value)} (known: ${[...table.keys()].slice(0, 10).join(', ')})`);
+}
+
+/** The `concat` transform: the non-empty parts as text (objects as JSON), or nothing when all are empty. */
+export function joinParts(parts: unknown[], separator: string): string | undefined {
+  let joined: string | undefined;
+  for (const p of parts) {
+    if (p === undefined || p === null || p === '') continue;
+    const text = typeof p === 'object' ? JSON.stringify(p) : String(p);
+    joined = joined === undefined ? text : joined + separator + text;
+  }
+  return joined;
+}
+
+/** The `split` transform: trimmed, non-empty parts. */
+export function splitParts(text: string, separator: string): string[] {
+  return text
+    .split(separator)
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
 }
 
 export function toNumber(value: unknown): number | undefined {
@@ -46,105 +86,167 @@ export function toBoolean(value: unknown): boolean {
   throw new FieldFailure(`expected a boolean (true/false, yes/no, 1/0), got ${describe(value)}`);
 }
 
-const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+const DAY_MS = 86_400_000;
+const MAX_EPOCH_MS = 8.64e15;
 
-const DATE_PREFIX = /^(\d{4})-(\d{2})-(\d{2})(?![\d])/;
-const ISO_DATETIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?$/i;
-
-/** Date.UTC reads years 0-99 as 1900-1999; this does not. */
-function utc(y: number, mo: number, d: number, h = 0, mi = 0, s = 0, ms = 0): number {
-  const t = Date.UTC(y, mo, d, h, mi, s, ms);
-  if (y >= 100) return t;
-  const date = new Date(t);
-  date.setUTCFullYear(y);
-  return date.getTime();
+/** Days since 1970-01-01 of a proleptic Gregorian date, any year (H. Hinnant's days_from_civil). */
+function daysFromCivil(y: number, m: number, d: number): number {
+  const year = m <= 2 ? y - 1 : y;
+  const era = Math.floor(year / 400);
+  const yoe = year - era * 400;
+  const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
 }
 
+const isLeap = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function checkCalendar(y: number, m: number, d: number, original: unknown): void {
-  if (d >= 1 && d <= 28 && m >= 1 && m <= 12) return;
-  const t = new Date(utc(y, m - 1, d));
-  if (t.getUTCFullYear() !== y || t.getUTCMonth() !== m - 1 || t.getUTCDate() !== d) {
-    throw new FieldFailure(`expected a valid calendar date, got ${describe(original)}`);
+  const days = m === 2 && isLeap(y) ? 29 : MONTH_DAYS[m - 1];
+  if (days === undefined || d < 1 || d > days) throw new FieldFailure(`expected a valid calendar date, got ${describe(original)}`);
+}
+
+/** Digits of `text` from `at` to `at + count` as a number, or -1 when one is not a digit. */
+function digits(text: string, at: number, count: number): number {
+  let n = 0;
+  for (let i = at; i < at + count; i++) {
+    const c = text.charCodeAt(i) - 48;
+    // NaN past the end of the text fails this too.
+    if (!(c >= 0 && c <= 9)) return -1;
+    n = n * 10 + c;
   }
+  return n;
 }
 
 /**
- * Instant from a string/number/Date. ISO-8601 and Odoo forms are parsed here (fast, and strict about the
+ * Epoch ms of `YYYY-MM-DD[T| ]HH:MM[:SS[.fraction]][Z|±HH:MM|±HHMM]`, or undefined when the text has another
+ * shape. Read char by char: this is the date format of most payloads, so it sits on the mapping's hot path.
+ */
+function parseIsoDatetime(text: string, original: unknown): number | undefined {
+  const len = text.length;
+  if (len < 16 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(13) !== 58) return undefined;
+  const sep = text.charCodeAt(10);
+  if (sep !== 84 && sep !== 116 && sep !== 32) return undefined;
+  const y = digits(text, 0, 4);
+  const mo = digits(text, 5, 2);
+  const d = digits(text, 8, 2);
+  const h = digits(text, 11, 2);
+  const mi = digits(text, 14, 2);
+  if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0) return undefined;
+  let at = 16;
+  let s = 0;
+  let ms = 0;
+  if (text.charCodeAt(at) === 58) {
+    s = digits(text, at + 1, 2);
+    if (s < 0) return undefined;
+    at += 3;
+    if (text.charCodeAt(at) === 46) {
+      const from = ++at;
+      while (at < len && at - from < 9 && digits(text, at, 1) >= 0) at++;
+      if (at === from || (at < len && digits(text, at, 1) >= 0)) return undefined;
+      ms = digits(`${text.slice(from, Math.min(at, from + 3))}00`, 0, 3);
+    }
+  }
+  let offsetMinutes = 0;
+  if (at < len) {
+    const zone = text.charCodeAt(at);
+    if ((zone === 90 || zone === 122) && at + 1 === len) {
+      // Z
+    } else if (zone === 43 || zone === 45) {
+      const colon = text.charCodeAt(at + 3) === 58 ? 1 : 0;
+      if (len !== at + 5 + colon) return undefined;
+      const oh = digits(text, at + 1, 2);
+      const om = digits(text, at + 3 + colon, 2);
+      if (oh < 0 || om < 0) return undefined;
+      offsetMinutes = (zone === 45 ? -1 : 1) * (oh * 60 + om);
+    } else {
+      return undefined;
+    }
+  }
+  checkCalendar(y, mo, d, original);
+  if (h > 23 || mi > 59 || s > 59) throw new FieldFailure(`expected a valid time of day, got ${describe(original)}`);
+  return daysFromCivil(y, mo, d) * DAY_MS + ((h * 60 + mi - offsetMinutes) * 60 + s) * 1000 + ms;
+}
+
+/**
+ * Epoch ms from a string/number/Date. ISO-8601 and Odoo forms are parsed here (fast, and strict about the
  * calendar); other strings go to Date.parse. Strings without an offset (ISO `2026-01-15T10:00:00` or Odoo's
  * `2026-01-15 10:00:00`) are read as UTC, as Odoo stores them, never in the server's local zone.
  */
-export function toInstant(value: unknown): Date {
+function toEpochMs(value: unknown): number {
   if (value instanceof Date) {
-    if (Number.isNaN(value.getTime())) throw new FieldFailure('expected a valid date, got Invalid Date');
-    return value;
+    const t = value.getTime();
+    if (Number.isNaN(t)) throw new FieldFailure('expected a valid date, got Invalid Date');
+    return t;
   }
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new FieldFailure(`expected a timestamp in ms, got ${describe(value)}`);
-    return new Date(value);
+    // The range a Date can hold; fractions of a millisecond are dropped, as Date does.
+    if (!(Math.abs(value) <= MAX_EPOCH_MS)) throw new FieldFailure(`expected a timestamp in ms, got ${describe(value)}`);
+    return Math.trunc(value);
   }
   if (typeof value !== 'string') throw new FieldFailure(`expected a date-time, got ${describe(value)}`);
   const text = value.trim();
-  const iso = ISO_DATETIME.exec(text);
-  if (iso) {
-    const y = Number(iso[1]);
-    const mo = Number(iso[2]);
-    const d = Number(iso[3]);
-    const h = Number(iso[4]);
-    const mi = Number(iso[5]);
-    const s = iso[6] ? Number(iso[6]) : 0;
+  const iso = parseIsoDatetime(text, value);
+  if (iso !== undefined) return iso;
+  const date = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (date) {
+    const [y, mo, d] = [Number(date[1]), Number(date[2]), Number(date[3])];
     checkCalendar(y, mo, d, value);
-    if (h > 23 || mi > 59 || s > 59) throw new FieldFailure(`expected a valid time of day, got ${describe(value)}`);
-    const ms = iso[7] ? Number(iso[7].slice(0, 3).padEnd(3, '0')) : 0;
-    let offsetMinutes = 0;
-    const zone = iso[8];
-    if (zone && zone.toUpperCase() !== 'Z') {
-      const digits = zone.replace(':', '');
-      offsetMinutes = (zone[0] === '-' ? -1 : 1) * (Number(digits.slice(1, 3)) * 60 + Number(digits.slice(3, 5)));
-    }
-    return new Date(utc(y, mo - 1, d, h, mi, s, ms) - offsetMinutes * 60_000);
-  }
-  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) {
-    const [y, mo, d] = text.split('-').map(Number);
-    checkCalendar(y, mo, d, value);
-    return new Date(utc(y, mo - 1, d));
+    return daysFromCivil(y, mo, d) * DAY_MS;
   }
   const parsed = Date.parse(text);
   if (Number.isNaN(parsed)) throw new FieldFailure(`expected a date-time, got ${describe(value)}`);
-  return new Date(parsed);
+  return parsed;
+}
+
+/** `00`..`99`: formatting a date-time looks its two-digit parts up instead of converting numbers. */
+const TWO_DIGITS = Array.from({ length: 100 }, (_, n) => (n < 10 ? `0${n}` : `${n}`));
+
+/** `YYYY-MM-DD` of an epoch day (H. Hinnant's civil_from_days); years outside 0..9999 as toISOString writes them. */
+function civilDate(day: number): string {
+  const z = day + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  if (y < 0 || y > 9999) return new Date(day * DAY_MS).toISOString().slice(0, -14);
+  return TWO_DIGITS[Math.floor(y / 100)] + TWO_DIGITS[y % 100] + '-' + TWO_DIGITS[m] + '-' + TWO_DIGITS[d];
+}
+
+/** `YYYY-MM-DD<separator>HH:MM:SS` in UTC. */
+function utcSeconds(ms: number, separator: string): string {
+  const day = Math.floor(ms / DAY_MS);
+  const secs = Math.floor((ms - day * DAY_MS) / 1000);
+  return civilDate(day) + separator + TWO_DIGITS[Math.floor(secs / 3600)] + ':' + TWO_DIGITS[Math.floor(secs / 60) % 60] + ':' + TWO_DIGITS[secs % 60];
 }
 
 /** `YYYY-MM-DD`. A string that starts with a date keeps that date as written (a business date has no zone). */
 export function toIsoDate(value: unknown): string {
   if (typeof value === 'string') {
-    const m = DATE_PREFIX.exec(value.trim());
+    const m = /^(\d{4})-(\d{2})-(\d{2})(?![\d])/.exec(value.trim());
     if (m) {
       checkCalendar(Number(m[1]), Number(m[2]), Number(m[3]), value);
       return `${m[1]}-${m[2]}-${m[3]}`;
     }
   }
-  const t = toInstant(value);
-  return `${pad(t.getUTCFullYear(), 4)}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())}`;
+  return civilDate(Math.floor(toEpochMs(value) / DAY_MS));
 }
 
 /** ISO-8601 in UTC: `2026-01-15T10:20:30Z`, with milliseconds only when there are some. */
 export function toIsoDatetime(value: unknown): string {
-  const t = toInstant(value);
-  const ms = t.getUTCMilliseconds();
+  const t = toEpochMs(value);
+  const ms = t - Math.floor(t / 1000) * 1000;
   return ms === 0 ? `${utcSeconds(t, 'T')}Z` : `${utcSeconds(t, 'T')}.${String(ms).padStart(3, '0')}Z`;
-}
-
-const two = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
-
-/** `YYYY-MM-DD<sep>HH:MM:SS` in UTC; built by hand because toISOString is the slowest part of a date field. */
-function utcSeconds(t: Date, separator: string): string {
-  const year = t.getUTCFullYear();
-  if (year < 1000 || year > 9999) return `${t.toISOString().slice(0, 10)}${separator}${t.toISOString().slice(11, 19)}`;
-  return `${year}-${two(t.getUTCMonth() + 1)}-${two(t.getUTCDate())}${separator}${two(t.getUTCHours())}:${two(t.getUTCMinutes())}:${two(t.getUTCSeconds())}`;
 }
 
 /** Odoo's datetime format: UTC `YYYY-MM-DD HH:MM:SS`, second precision. */
 export function toOdooDatetime(value: unknown): string {
-  return utcSeconds(toInstant(value), ' ');
+  return utcSeconds(toEpochMs(value), ' ');
 }
 
 const CURRENCY_DECIMALS: Record<string, number> = {
@@ -181,7 +283,10 @@ export function parseAmount(value: unknown, decimalSeparator?: '.' | ','): numbe
   if (typeof value === 'number') return toNumber(value);
   if (typeof value !== 'string') throw new FieldFailure(`expected an amount, got ${describe(value)}`);
   // The common case, a plain "-12.50": no separator guessing needed (three decimals would be ambiguous).
-  if (PLAIN_AMOUNT.test(value) && decimalSeparator !== ',') return Number(value);
+  if (decimalSeparator !== ',') {
+    const plain = plainAmount(value);
+    if (!Number.isNaN(plain)) return plain;
+  }
   let text = value.trim();
   if (text === '') return undefined;
   let negative = false;
@@ -207,7 +312,31 @@ export function parseAmount(value: unknown, decimalSeparator?: '.' | ','): numbe
   return negative ? -n : n;
 }
 
-const PLAIN_AMOUNT = /^-?\d+(?:\.(?:\d{1,2}|\d{4,}))?$/;
+/**
+ * `-12.50`: optional minus, digits, and a decimal point followed by anything but exactly three digits (which would
+ * be ambiguous); NaN for any other text. Up to 15 digits the value is digits / 10^decimals, one correctly rounded
+ * division, so exactly what Number() gives; longer texts go to Number().
+ */
+function plainAmount(text: string): number {
+  const len = text.length;
+  const negative = text.charCodeAt(0) === 45;
+  let i = negative ? 1 : 0;
+  const first = i;
+  let mantissa = 0;
+  let dot = -1;
+  for (; i < len; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) mantissa = mantissa * 10 + (c - 48);
+    else if (c === 46 && dot < 0 && i > first) dot = i;
+    else return NaN;
+  }
+  if (i === first) return NaN;
+  const decimals = dot < 0 ? 0 : len - dot - 1;
+  if (dot >= 0 && (decimals === 0 || decimals === 3)) return NaN;
+  if (len - first - (dot < 0 ? 0 : 1) > 15) return Number(text);
+  const n = decimals === 0 ? mantissa : mantissa / 10 ** decimals;
+  return negative ? -n : n;
+}
 
 function guessDecimalSeparator(text: string): '.' | ',' {
   const lastDot = text.lastIndexOf('.');

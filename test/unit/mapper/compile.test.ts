@@ -112,6 +112,67 @@ describe('mapper: compileMapping sources', () => {
   });
 });
 
+describe('mapper: generated code', () => {
+  it('keys are data, never code: quotes, comment markers and backslashes in paths map literally', () => {
+    const odd = `a";throw(1);//*/\\'\`}`;
+    const r = mapSync([{ target: `out.${odd}`, source: path(odd) }, { target: 'k', source: { kind: 'const', value: '"); throw 1; ("' } }], { [odd]: 'v' });
+    assert.deepEqual(r.errors, []);
+    assert.deepEqual(r.output, { out: { [odd]: 'v' }, k: '"); throw 1; ("' });
+  });
+
+  it('rejects __proto__, constructor and prototype in targets and source paths', () => {
+    for (const [target, source] of [['__proto__.polluted', 'x'], ['a.constructor', 'x'], ['ok', 'x.__proto__'], ['b.prototype', 'x']]) {
+      assert.throws(() => compileMapping([{ target, source: path(source) }]), (err: unknown) => err instanceof MappingCompileError && /is not allowed in a path/.test(err.message));
+    }
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  });
+
+  it('a constant object is copied per message, so editing one output cannot change the next', () => {
+    const mapping = compileMapping([{ target: 'tags', source: { kind: 'const', value: { list: ['a'] } } }]);
+    const first = mapping({}) as MappingResult;
+    (first.output.tags as { list: string[] }).list.push('changed');
+    assert.deepEqual((mapping({}) as MappingResult).output.tags, { list: ['a'] });
+  });
+
+  it('calendar arithmetic matches Date for instants across years 0 to 9999', () => {
+    let seed = 42;
+    const random = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const from = Date.UTC(0, 0, 1) - Date.UTC(1900, 0, 1) + Date.UTC(0, 0, 1); // year 0 (Date.UTC reads 0 as 1900)
+    const to = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+    for (let i = 0; i < 5000; i++) {
+      const ms = Math.floor(from + random() * (to - from));
+      const expected = new Date(ms).toISOString().replace('.000Z', 'Z');
+      assert.equal(out(['datetime'], ms), expected, `epoch ${ms}`);
+      assert.equal(out(['datetime'], expected), expected, `parsing ${expected}`);
+      assert.equal(out(['odooDatetime'], ms), expected.slice(0, 19).replace('T', ' '));
+    }
+  });
+
+  it('plain amounts parse to exactly what Number() gives', () => {
+    let seed = 7;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return Math.floor((seed / 2 ** 31) * n);
+    };
+    for (let i = 0; i < 5000; i++) {
+      const places = [0, 1, 2, 4, 6][random(5)];
+      const text = `${random(3) === 0 ? '-' : ''}${random(10 ** random(9))}${places ? `.${String(random(10 ** places)).padStart(places, '0')}` : ''}`;
+      // Six decimals and at most 14 digits: the currency rounding leaves these values as they are.
+      assert.equal(out([{ type: 'currency', decimals: 6 }], text), Number(text) || 0, text);
+    }
+    assert.equal(out(['number'], '12345678901234567.5'), 12345678901234567.5, 'more than 15 digits go to Number()');
+  });
+
+  it('numeric timestamps: fractions of a millisecond are dropped, out-of-range ones fail', () => {
+    assert.equal(out(['datetime'], 1.9), '1970-01-01T00:00:00.001Z');
+    assert.match(failure(['datetime'], 8.64e15 + 1), /expected a timestamp in ms/);
+    assert.match(failure(['datetime'], Number.NaN), /expected a timestamp in ms/);
+  });
+});
+
 describe('mapper: transforms one by one', () => {
   it('string', () => {
     assert.equal(out(['string'], 42), '42');
