@@ -149,20 +149,16 @@ function parseIsoDatetime(text: string, original: unknown): number | undefined {
     }
   }
   let offsetMinutes = 0;
-  if (at < len) {
-    const zone = text.charCodeAt(at);
-    if ((zone === 90 || zone === 122) && at + 1 === len) {
-      // Z
-    } else if (zone === 43 || zone === 45) {
-      const colon = text.charCodeAt(at + 3) === 58 ? 1 : 0;
-      if (len !== at + 5 + colon) return undefined;
-      const oh = digits(text, at + 1, 2);
-      const om = digits(text, at + 3 + colon, 2);
-      if (oh < 0 || om < 0) return undefined;
-      offsetMinutes = (zone === 45 ? -1 : 1) * (oh * 60 + om);
-    } else {
-      return undefined;
-    }
+  const zone = text.charCodeAt(at);
+  const isZulu = (zone === 90 || zone === 122) && at + 1 === len;
+  if (at < len && !isZulu) {
+    if (zone !== 43 && zone !== 45) return undefined;
+    const colon = text.charCodeAt(at + 3) === 58 ? 1 : 0;
+    if (len !== at + 5 + colon) return undefined;
+    const oh = digits(text, at + 1, 2);
+    const om = digits(text, at + 3 + colon, 2);
+    if (oh < 0 || om < 0) return undefined;
+    offsetMinutes = (zone === 45 ? -1 : 1) * (oh * 60 + om);
   }
   checkCalendar(y, mo, d, original);
   if (h > 23 || mi > 59 || s > 59) throw new FieldFailure(`expected a valid time of day, got ${describe(original)}`);
