@@ -1,6 +1,6 @@
 /**
- * Dotted paths with array indices (`lines[0].sku`), parsed once at compile time into segments so reading and
- * writing a field per message is a plain loop over pre-split keys.
+ * Dotted paths with array indices (`lines[0].sku`), parsed once at compile time into segments, from which the
+ * mapping compiler writes literal property reads and writes.
  */
 export type PathSegment = string | number;
 
@@ -37,51 +37,4 @@ export function formatPath(segments: readonly PathSegment[]): string {
   let out = '';
   for (const s of segments) out += typeof s === 'number' ? `[${s}]` : out === '' ? s : `.${s}`;
   return out;
-}
-
-export type Getter = (value: unknown) => unknown;
-
-export function makeGetter(segments: readonly PathSegment[]): Getter {
-  const keys = segments.slice();
-  const n = keys.length;
-  if (n === 1) {
-    const k = keys[0];
-    return (v) => (v !== null && typeof v === 'object' ? (v as Record<PathSegment, unknown>)[k] : undefined);
-  }
-  return (v) => {
-    let cur = v;
-    for (let i = 0; i < n; i++) {
-      if (cur === null || typeof cur !== 'object') return undefined;
-      cur = (cur as Record<PathSegment, unknown>)[keys[i]];
-    }
-    return cur;
-  };
-}
-
-export type Setter = (target: Record<string, unknown>, value: unknown) => void;
-
-/** Creates intermediate objects (or arrays before a numeric segment) as needed. */
-export function makeSetter(segments: readonly PathSegment[]): Setter {
-  const keys = segments.slice();
-  const last = keys.length - 1;
-  if (last === 0) {
-    const k = keys[0];
-    return (t, value) => {
-      (t as Record<PathSegment, unknown>)[k] = value;
-    };
-  }
-  const containers = keys.map((_, i) => (i < last && typeof keys[i + 1] === 'number' ? 'array' : 'object'));
-  return (t, value) => {
-    let cur = t as Record<PathSegment, unknown>;
-    for (let i = 0; i < last; i++) {
-      const k = keys[i];
-      let next = cur[k];
-      if (next === null || typeof next !== 'object') {
-        next = containers[i] === 'array' ? [] : {};
-        cur[k] = next;
-      }
-      cur = next as Record<PathSegment, unknown>;
-    }
-    cur[keys[last]] = value;
-  };
 }

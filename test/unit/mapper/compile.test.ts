@@ -46,6 +46,13 @@ describe('mapper: compileMapping sources', () => {
     assert.equal('missing' in r.output, false, 'absent values are left out');
   });
 
+  it('path: targets sharing a prefix write into one nested object, and a mapped path reads back what was written', () => {
+    const written = mapSync([{ target: 'a.b[1].c', source: path('x') }, { target: 'a.b[1].d', source: path('y') }], { x: 5, y: 6 });
+    assert.ok(Array.isArray((written.output.a as { b: unknown }).b));
+    assert.deepEqual((written.output.a as { b: unknown[] }).b[1], { c: 5, d: 6 });
+    assert.equal(mapSync([{ target: 'v', source: path('a.b[1].c') }], written.output).output.v, 5);
+  });
+
   it('path: a path through a non-object gives undefined, not a crash', () => {
     const r = mapSync([{ target: 'x', source: path('a.b.c') }], { a: 'text' });
     assert.deepEqual(r, { output: {}, errors: [] });

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { formatPath, makeGetter, makeSetter, parsePath } from '../../../nodes/lib/mapper/paths';
+import { formatPath, parsePath } from '../../../nodes/lib/mapper/paths';
 
 describe('mapper: paths', () => {
   it('parses dotted paths with indices', () => {
@@ -15,13 +15,4 @@ describe('mapper: paths', () => {
     }
   });
 
-  it('getter and setter round-trip', () => {
-    const segments = parsePath('a.b[1].c');
-    const target: Record<string, unknown> = {};
-    makeSetter(segments)(target, 5);
-    assert.equal(makeGetter(segments)(target), 5);
-    assert.ok(Array.isArray((target.a as { b: unknown }).b));
-    makeSetter(parsePath('a.b[1].d'))(target, 6);
-    assert.deepEqual((target.a as { b: unknown[] }).b[1], { c: 5, d: 6 });
-  });
 });
