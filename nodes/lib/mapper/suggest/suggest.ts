@@ -238,6 +238,12 @@ function amountPreference(field: TargetField, gross: boolean, candidate: Candida
   return 1;
 }
 
+/** The credit a word gets from a related one among `words` (0 when there is none). */
+function relatedCredit(word: string, words: Iterable<string>): number {
+  const present = new Set(words);
+  return Math.max(0, ...RELATED.filter(([a, b]) => (a === word && present.has(b)) || (b === word && present.has(a))).map(([, , credit]) => credit));
+}
+
 function weight(word: string): number {
   return WEAK_WORDS.has(word) ? 0.15 : 1;
 }
@@ -276,6 +282,7 @@ export function nameScore(
       total += weight(w);
       if (sLeaf.includes(w)) found += weight(w);
       else if (sContext.includes(w)) found += 0.7 * weight(w);
+      else found += weight(w) * relatedCredit(w, sLeaf);
     }
     leafScore = found / total;
     if (leafScore < 0.5) return 0;
@@ -288,7 +295,7 @@ export function nameScore(
     for (const w of tContext) {
       total += weight(w);
       if (sAll.has(w)) found += weight(w);
-      else found += weight(w) * Math.max(0, ...RELATED.filter(([a, b]) => (a === w && sAll.has(b)) || (b === w && sAll.has(a))).map(([, , credit]) => credit));
+      else found += weight(w) * relatedCredit(w, sAll);
     }
     contextScore = found / total;
   }

@@ -178,7 +178,10 @@ export const WEAK_WORDS = new Set(['code', 'unit', 'amount', 'iso', 'full', 'sub
 
 /** Words of one group exclude each other: a billing field is never the shipping one. */
 /** Words that stand in for each other at a discount: the billing contact is the customer when nothing else is. */
-export const RELATED: Array<[string, string, number]> = [['customer', 'billing', 0.6]];
+export const RELATED: Array<[string, string, number]> = [
+  ['customer', 'billing', 0.6],
+  ['amount', 'price', 0.8],
+];
 
 export const EXCLUSIVE: string[][] = [
   ['billing', 'shipping'],
