@@ -5,6 +5,7 @@ import { failed, ok } from './lib/status';
 import type { CallOptions, OdooClient } from './lib/odoo/types';
 import type { MappingRule } from './lib/mapper/types';
 import { MappingCompileError } from './lib/mapper/compile';
+import { suggestFromRequest } from './lib/mapper/suggest/request';
 import {
   PRESETS,
   createMapperEngine,
@@ -133,6 +134,18 @@ export = (RED: NodeAPI): void => {
             res.status(502).json({ error: { code: e.code, message: e.message } });
           },
         );
+    });
+
+    // Proposes rules from a sample; an Odoo target reads fields_get through a deployed connection.
+    RED.httpAdmin.post('/canonical-mapper/suggest', RED.auth.needsPermission('canonical-mapper.write'), (req: Request, res: Response) => {
+      const clientFor = (id: string): OdooClient | undefined => (RED.nodes.getNode(id) as (Node & ConnectionLike) | null)?.client;
+      suggestFromRequest(req.body, { clientFor }).then(
+        (result) => res.json(result),
+        (err: unknown) => {
+          const e = toMiddlewareError(err);
+          res.status(e instanceof ValidationError ? 400 : 502).json({ error: { code: e.code, message: e.message } });
+        },
+      );
     });
   }
 

@@ -2,3 +2,5 @@ export { suggestMapping, toMappingRules, nameScore, type Suggestion, type Sugges
 export { targetFromJsonSchema, targetFromFieldsGet, type Target, type TargetField, type OdooFieldInfo } from './targets';
 export { tokenize } from './tokens';
 export { detectKind, type ValueKind } from './detect';
+export { odooTarget } from './odoo-target';
+export { suggestFromRequest, type SuggestDeps } from './request';

@@ -69,6 +69,9 @@ const PHRASES: Array<[string[], string[]]> = [
 /** One word for another. */
 const SYNONYMS: Record<string, string> = {
   qty: 'quantity',
+  buyer: 'customer',
+  shopper: 'customer',
+  purchaser: 'customer',
   quantities: 'quantity',
   postcode: 'zip',
   postal: 'zip',
