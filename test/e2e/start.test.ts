@@ -59,6 +59,18 @@ describe('npm start (the shipped flows against the sandbox)', function () {
     for (const route of routes) assert.ok(out.includes(`# ${route}`), `no request printed for ${route}:\n${out}`);
   });
 
+  it('every printed request succeeds as printed', async function () {
+    const out = red?.output() ?? '';
+    const commands = [...out.matchAll(/^ {2}curl -s (?:-X (\w+) )?'([^']+)'((?: -H '[^']*')*)(?: -d '(.*)')?$/gm)];
+    assert.ok(commands.length >= 4, out);
+    for (const [line, method, url, headerText, body] of commands) {
+      const headers: Record<string, string> = {};
+      for (const [, name, value] of (headerText ?? '').matchAll(/-H '([^:]+): ([^']*)'/g)) headers[name] = value;
+      const answer = await getJson(url, { method: method ?? 'GET', headers, body });
+      assert.ok(answer.status >= 200 && answer.status < 300, `${line}\n-> ${answer.status} ${JSON.stringify(answer.body)}`);
+    }
+  });
+
   it('generates a demo webhook secret, and the printed signed request to the shop webhook is accepted', async function () {
     const out = red?.output() ?? '';
     assert.match(out, /SHOP_WEBHOOK_SECRET is not set: using the demo secret [0-9a-f]{48} for this run/);
