@@ -8,6 +8,8 @@ import { MappingCompileError } from './lib/mapper/compile';
 import { suggestFromRequest } from './lib/mapper/suggest/request';
 import {
   PRESETS,
+  PRESET_SAMPLES,
+  findPreset,
   createMapperEngine,
   createOdooResolver,
   listCanonicalSchemas,
@@ -92,13 +94,32 @@ export = (RED: NodeAPI): void => {
     });
   }
 
+  /**
+   * The preview runs with the connection the dialog names when it is deployed. A preset that works without Odoo
+   * previews without one (the dialog's "none" or "add new" choice, or a connection not deployed yet).
+   */
+  function previewResolver(connection: unknown, presetId: string | undefined): OdooResolver | undefined {
+    const id = typeof connection === 'string' && connection !== '_ADD_' ? connection : undefined;
+    const preset = presetId ? findPreset(presetId) : undefined;
+    if (id && RED.nodes.getNode(id)) return resolverFor(id, {});
+    if (preset?.odoo === 'required') {
+      throw new ValidationError(
+        id
+          ? `preset '${preset.id}' needs an Odoo connection: deploy the odoo-connection '${id}' first, the preview uses the deployed one`
+          : `preset '${preset.id}' needs an Odoo connection to resolve partners and products: choose one (and deploy it) to preview`,
+        { property: 'connection' },
+      );
+    }
+    return undefined;
+  }
+
   if (!mountedApps.has(RED.httpAdmin)) {
     mountedApps.add(RED.httpAdmin);
 
     RED.httpAdmin.get('/canonical-mapper/catalog', RED.auth.needsPermission('canonical-mapper.read'), (_req: Request, res: Response) => {
       res.json({
         schemas: listCanonicalSchemas().map(({ id, name, version, title }) => ({ id, name, version, title })),
-        presets: PRESETS.map(({ id, title, odoo, inputSchema, outputSchema, model }) => ({ id, title, odoo, inputSchema, outputSchema, model })),
+        presets: PRESETS.map(({ id, title, odoo, inputSchema, outputSchema, model }) => ({ id, title, odoo, inputSchema, outputSchema, model, sample: PRESET_SAMPLES[id] })),
       });
     });
 
@@ -115,7 +136,7 @@ export = (RED: NodeAPI): void => {
           baseDir: userDir,
           defaultCurrency: typeof body.defaultCurrency === 'string' ? body.defaultCurrency : undefined,
         };
-        const resolver = resolverFor(typeof body.connection === 'string' ? body.connection : undefined, {});
+        const resolver = previewResolver(body.connection, typeof body.preset === 'string' ? body.preset : undefined);
         engine = createMapperEngine(config, { resolver });
       } catch (err) {
         const e = toMiddlewareError(err);

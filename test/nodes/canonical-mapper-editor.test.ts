@@ -1,6 +1,7 @@
 /**
- * POST /canonical-mapper/suggest in a real runtime: a canonical schema target, and an Odoo model read with
- * fields_get through a deployed odoo-connection against the sandbox.
+ * The admin endpoints behind the canonical-mapper dialog, in a real runtime against the sandbox: the preview
+ * with and without a connection, the catalog's samples, and POST /canonical-mapper/suggest for a canonical
+ * schema and for an Odoo model read with fields_get through a deployed odoo-connection.
  */
 import { strict as assert } from 'node:assert';
 import mapperNode = require('../../nodes/canonical-mapper');
@@ -26,7 +27,7 @@ const ORDER = {
   items: [{ sku: 'MUG', product_name: 'Mug', qty: 2, unit_price: '4.50' }],
 };
 
-describe('canonical-mapper suggest endpoint', function () {
+describe('canonical-mapper dialog endpoints', function () {
   this.timeout(20000);
   let sandbox: Sandbox;
   const conn = () => ({ id: 'conn', type: 'odoo-connection', url: sandbox.url, database: SANDBOX_DEFAULTS.database, protocol: 'json2', timeout: 5, concurrency: 2, tlsVerify: true });
@@ -48,6 +49,31 @@ describe('canonical-mapper suggest endpoint', function () {
   after(async () => {
     await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
     await sandbox.close();
+  });
+
+  it('previews a preset that needs no Odoo with the dialog\'s "add new" or an undeployed connection', async () => {
+    const catalog = await helper.request().get('/canonical-mapper/catalog').expect(200);
+    const presets = catalog.body.presets as Array<{ id: string; odoo: string; sample: unknown }>;
+    const sample = (id: string) => presets.find((p) => p.id === id)?.sample;
+    assert.ok(presets.every((p) => p.sample && typeof p.sample === 'object'), 'every preset has a sample');
+    const shop = await helper.request().post('/canonical-mapper/preview').send({ preset: 'shopify-order', connection: '_ADD_', sample: sample('shopify-order') }).expect(200);
+    assert.deepEqual(shop.body.errors, []);
+    assert.equal(shop.body.output.externalId, '450789469');
+    const fromOdoo = await helper.request().post('/canonical-mapper/preview').send({ preset: 'odoo-to-sales-order', connection: 'not-deployed', sample: sample('odoo-to-sales-order') }).expect(200);
+    assert.deepEqual(fromOdoo.body.errors, []);
+    assert.equal(fromOdoo.body.output.number, 'S00042');
+  });
+
+  it('says a preset needs a connection, and previews it through the deployed one', async () => {
+    const needs = await helper.request().post('/canonical-mapper/preview').send({ preset: 'sales-order-to-odoo', connection: '_ADD_', sample: {} }).expect(400);
+    assert.match(needs.body.error.message, /preset 'sales-order-to-odoo' needs an Odoo connection .*choose one/);
+    const undeployed = await helper.request().post('/canonical-mapper/preview').send({ preset: 'sales-order-to-odoo', connection: 'later', sample: {} }).expect(400);
+    assert.match(undeployed.body.error.message, /deploy the odoo-connection 'later' first/);
+    const order = { externalId: 'SHOP-1', orderDate: '2026-01-15T10:20:30Z', currency: 'EUR', customer: { email: 'nobody@nowhere.example' }, lines: [{ sku: 'FURN_7777', name: 'Chair', quantity: 1, unitPrice: 1 }] };
+    const through = await helper.request().post('/canonical-mapper/preview').send({ preset: 'sales-order-to-odoo', connection: 'conn', sample: order }).expect(200);
+    // The sandbox was asked: the partner is unknown there, the product is found.
+    assert.deepEqual(through.body.errors, [{ path: 'customer', message: "no res.partner matches email 'nobody@nowhere.example'" }]);
+    assert.equal(typeof (through.body.output.order_line[0][2] as { product_id: number }).product_id, 'number');
   });
 
   it('answers {rules, unmapped} for a canonical schema name', async () => {
