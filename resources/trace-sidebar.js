@@ -28,13 +28,30 @@
     return subflow ? subflow.name || id : id || '';
   }
 
-  /** How a trace came in: the route of an HTTP entry node, else the first node's label. */
-  function endpointOf(nodeId) {
-    var node = nodeId && RED.nodes.node(nodeId);
-    if (!node) { return ''; }
+  function routeOf(node) {
     if (node.type === 'http in') { return String(node.method || 'get').toUpperCase() + ' ' + node.url; }
     if (node.type === 'webhook-in') { return String(node.method || 'post').toUpperCase() + ' ' + node.path; }
-    return RED.utils.getNodeLabel(node, node.type);
+    return undefined;
+  }
+
+  /**
+   * How a trace came in: the route of the HTTP entry node wired upstream of its first hop (tracing starts where a
+   * correlation id is set, often just after the entry node), else the first hop's label.
+   */
+  function endpointOf(nodeId) {
+    var start = nodeId && RED.nodes.node(nodeId);
+    if (!start) { return ''; }
+    var queue = [start];
+    var seen = {};
+    while (queue.length) {
+      var node = queue.shift();
+      if (seen[node.id]) { continue; }
+      seen[node.id] = true;
+      var route = routeOf(node);
+      if (route) { return route; }
+      RED.nodes.filterLinks({ target: node }).forEach(function (link) { queue.push(link.source); });
+    }
+    return RED.utils.getNodeLabel(start, start.type);
   }
 
   function hopLabel(span) {
