@@ -180,7 +180,9 @@
       $('<span class="cm-confidence">').text(confidence + '%').attr('title', suggestion.reason)
         .css({ width: '3.5em', 'text-align': 'right', 'font-family': 'monospace', color: confidence >= 75 ? 'var(--red-ui-text-color-success, #3a3)' : 'var(--red-ui-text-color, #555)' }).appendTo(row);
       var nested = (suggestion.transforms || []).filter(function (t) { return t && t.type === 'map'; })[0];
-      var text = suggestion.target + ' \u2190 ' + describeSource(suggestion.source) + (nested ? ' (' + nested.rules.length + ' line fields)' : '');
+      var joined = (suggestion.transforms || []).filter(function (t) { return t && t.type === 'concat'; })[0];
+      var from = describeSource(suggestion.source) + (joined ? joined.sources.map(function (j) { return ' + ' + describeSource(j); }).join('') : '');
+      var text = suggestion.target + ' \u2190 ' + from + (nested ? ' (' + nested.rules.length + ' line fields)' : '');
       $('<span class="cm-suggestion-text">').text(text).attr('title', suggestion.reason).css({ flex: '1', 'font-family': 'monospace', 'word-break': 'break-all' }).appendTo(row);
       $('<button type="button" class="red-ui-button red-ui-button-small cm-accept"><i class="fa fa-check"></i></button>')
         .attr('title', node._('canonical-mapper.label.accept')).on('click', function () { settle(row, suggestion, true); }).appendTo(row);
