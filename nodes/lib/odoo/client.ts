@@ -98,6 +98,7 @@ export function createOdooClient(options: OdooConnectionOptions, deps: OdooClien
   });
 
   function configurationProblem(protocol: OdooProtocol | 'auto'): string | undefined {
+    if (options.configurationError) return options.configurationError;
     if (!/^https?:\/\/[^/\s]+/i.test(wire.baseUrl)) return `url must start with http:// or https:// (got ${JSON.stringify(options.url)})`;
     if (protocol === 'json2' && keys.length === 0) return 'JSON-2 needs an API key: set apiKey on the connection';
     if (protocol === 'jsonrpc' && !options.login) return 'JSON-RPC needs a login: set login on the connection';

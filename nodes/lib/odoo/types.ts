@@ -30,6 +30,8 @@ export interface OdooConnectionOptions {
   apiKey2?: string;
   /** Allow-lists, read-only and max records, checked before any request leaves. Default: everything allowed. */
   policy?: ConnectionPolicy;
+  /** A settings mistake found before the client existed (e.g. a malformed allow-list): every call fails with it. */
+  configurationError?: string;
   /** Keep Odoo's `debug` traceback in errors; default false (it is logged at debug level instead). */
   includeTraceback?: boolean;
   /** Days before the API key's expiry date from which the connection warns; unset or 0: no check (odoo-connection sets 14). */
