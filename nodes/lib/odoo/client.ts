@@ -160,6 +160,7 @@ export function createOdooClient(options: OdooConnectionOptions, deps: OdooClien
     let out = err;
     if (err.kind === 'auth' && keyExpiry?.expiresAt !== undefined && now() >= keyExpiry.expiresAt) {
       out = withChanges(out, { message: `API key expired on ${new Date(keyExpiry.expiresAt).toISOString()}: ${err.message}` });
+      if (keyExpiry.state !== 'expired') announceKeyExpiry(keyExpiryOf(keyExpiry.expiresAt, now(), warnDays, keyExpiry.key));
     }
     if (err.debug !== undefined && !options.includeTraceback) {
       log?.debug(`Odoo traceback of ${err.model ?? ''}${err.method ? `.${err.method}` : ''}: ${err.debug}`);
@@ -196,19 +197,23 @@ export function createOdooClient(options: OdooConnectionOptions, deps: OdooClien
     // The connection's own bookkeeping: outside the policy and the circuit, inside the concurrency limit.
     const expiresAt = await limiter.run(async () => readKeyExpiry((m, meth, a) => send(m, meth, a), await keyOwner()));
     const found = keyExpiryOf(expiresAt, now(), warnDays, key);
+    announceKeyExpiry(found);
+    scheduleKeyCheck(KEY_CHECK_INTERVAL_MS);
+    return found;
+  }
+
+  function announceKeyExpiry(found: KeyExpiry): void {
     keyExpiry = found;
-    if (found.state === 'expiring' || found.state === 'expired') {
-      log?.warn(found.state === 'expired' ? `the Odoo API key in use (key ${key}) expired on ${new Date(found.expiresAt ?? 0).toISOString()}` : `the Odoo API key in use (key ${key}) expires on ${new Date(found.expiresAt ?? 0).toISOString()}, in ${found.daysLeft} day(s): add a new key as the second key and deploy`);
-    }
+    const at = new Date(found.expiresAt ?? 0).toISOString();
+    if (found.state === 'expired') log?.warn(`the Odoo API key in use (key ${found.key}) expired on ${at}`);
+    if (found.state === 'expiring') log?.warn(`the Odoo API key in use (key ${found.key}) expires on ${at}, in ${found.daysLeft} day(s): add a new key as the second key and deploy`);
     for (const listener of [...keyListeners]) {
       try {
         listener(found);
       } catch {
-        // A node's status update must not break the check.
+        // A node's status update must not break the call or the check.
       }
     }
-    scheduleKeyCheck(KEY_CHECK_INTERVAL_MS);
-    return found;
   }
 
   function circuitOpenError(model: string, method: string, retryAfterMs: number, reopensAt: number): OdooError {
