@@ -131,6 +131,8 @@ describe('Odoo traceback in msg.error', function () {
     assert.equal(error?.cause.kind, 'server');
     assert.equal(error?.cause.debug, undefined);
     assert.doesNotMatch(JSON.stringify(error), /Traceback/);
+    const logged = (helper.log().args as unknown[][]).map((a) => a[0] as { level: number; msg: unknown });
+    assert.ok(logged.some((e) => e.level === 50 && /Odoo traceback of res.partner.search_read: .*odoo\/http\.py/s.test(String(e.msg))), 'the traceback is logged at debug level');
   });
 
   it('is present when the connection ticks includeTraceback', async () => {
@@ -197,6 +199,40 @@ describe('API key expiry and rotation against the sandbox', function () {
     } finally {
       delete process.env.ODOO_TEST_KEY2;
     }
+  });
+});
+
+describe('an Odoo that accepts connections but never answers', function () {
+  let silent: Sandbox;
+  before(async () => {
+    silent = await startSandbox({ port: 0, faults: { timeoutRate: 1 } });
+  });
+  after(() => silent.close());
+  beforeEach((done) => {
+    helper.startServer(done);
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
+  });
+
+  it('opens the circuit once slow calls hold every slot, well before the timeout, and fails the waiting calls fast', async () => {
+    // Scaled down: 0.3 s stands for the default 30 s slow-call period, 30 s for the 120 s timeout.
+    await helper.load(
+      [connectionNode, writeNode, catchNode],
+      [tab, conn(silent.url, { timeout: 30, concurrency: 2, circuitThreshold: 3, circuitCoolDown: 30, slowCallSeconds: 0.3 }), write(), ...out, ...caught],
+      adminKey,
+    );
+    const statuses = recordStatuses('write');
+    const errors = collect('errors', 2);
+    const started = Date.now();
+    for (let i = 0; i < 4; i++) helper.getNode('write').receive({ payload: { name: `Silent ${i}` } } as Msg);
+    const caughtErrors = await errors;
+    const elapsed = Date.now() - started;
+    assert.deepEqual(caughtErrors.map((m) => (m.error as CaughtError).code), ['ODOO_CIRCUIT_OPEN', 'ODOO_CIRCUIT_OPEN']);
+    assert.ok(elapsed < 3000, `the circuit opened after ${elapsed} ms`);
+    assert.ok(statuses.some((s) => s.text === 'circuit open'), JSON.stringify(statuses));
+    assert.equal(silent.requests.filter((r) => r.odooMethod === 'create').length, 2, 'the waiting calls were never sent');
   });
 });
 
