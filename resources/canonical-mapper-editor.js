@@ -200,11 +200,15 @@
     }
     var unmapped = data.unmapped || { targets: [], sources: [] };
     if (unmapped.targets.length > 0) {
-      var targets = unmapped.targets.map(function (t) { return t.path + (t.required ? ' *' : ''); }).join(', ');
+      // Required fields first (marked *); a long tail is counted rather than listed.
+      var ordered = unmapped.targets.filter(function (t) { return t.required; }).concat(unmapped.targets.filter(function (t) { return !t.required; }));
+      var shown = ordered.slice(0, 10).map(function (t) { return t.path + (t.required ? ' *' : ''); });
+      var targets = shown.join(', ') + (ordered.length > shown.length ? ' … (+' + (ordered.length - shown.length) + ')' : '');
       $('<div class="form-tips cm-unmapped">').css('margin-top', '4px').text(node._('canonical-mapper.suggest.unmappedTargets', { list: targets })).appendTo(box);
     }
     if (unmapped.sources.length > 0) {
-      $('<div class="form-tips cm-unused">').css('margin-top', '4px').text(node._('canonical-mapper.suggest.unusedSources', { list: unmapped.sources.join(', ') })).appendTo(box);
+      var sources = unmapped.sources.slice(0, 10).join(', ') + (unmapped.sources.length > 10 ? ' … (+' + (unmapped.sources.length - 10) + ')' : '');
+      $('<div class="form-tips cm-unused">').css('margin-top', '4px').text(node._('canonical-mapper.suggest.unusedSources', { list: sources })).appendTo(box);
     }
   }
 
