@@ -12,7 +12,8 @@
     purge: 'Purge older than', days: 'days', empty: 'No dead letters match.',
     details: 'Show or hide the letter\'s details', reveal: 'Show the retry node in its flow', selectAll: 'Select all listed letters',
     replayTip: 'Send the selected letters through their retry node again', discardTip: 'Mark the selected letters discarded',
-    purgeTip: 'Delete replayed and discarded letters older than this many days',
+    purgeTip: 'Delete replayed and discarded letters older than this many days', selectOne: 'Select this letter',
+    replayOne: 'Send this letter through its retry node again', discardOne: 'Mark this letter discarded',
     noStore: 'No retry node is deployed: dead letters are listed through a deployed retry node\'s store.',
   };
   function t(key) {
@@ -88,7 +89,7 @@
   function row(item) {
     var r = $('<div>').css({ borderBottom: '1px solid var(--red-ui-secondary-border-color, #ddd)', padding: '4px 0' });
     var head = $('<div>').appendTo(r);
-    $('<input type="checkbox" class="dl-select">').data('id', item.id).appendTo(head);
+    $('<input type="checkbox" class="dl-select">').attr('title', t('selectOne')).data('id', item.id).appendTo(head);
     $('<b>').css({ marginLeft: '4px' }).text(item.errorKind || 'unknown').appendTo(head);
     $('<span>').css({ marginLeft: '6px', opacity: 0.8 }).text(new Date(item.createdAt).toLocaleString() + ' · ' + item.status + ' · ' + item.attempts + ' attempt(s)').appendTo(head);
     $('<div>').text((item.errorCode ? item.errorCode + ': ' : '') + (item.errorMessage || '')).appendTo(r);
@@ -98,8 +99,8 @@
     $('<div>').css({ fontSize: '0.85em', opacity: 0.8 }).text(meta).appendTo(r);
     var buttons = $('<div>').appendTo(r);
     if (item.status === 'dead') {
-      $('<button class="red-ui-button red-ui-button-small">').text(t('replay')).on('click', function () { act('replay', [item.id]); }).appendTo(buttons);
-      $('<button class="red-ui-button red-ui-button-small">').css({ marginLeft: '4px' }).text(t('discard')).on('click', function () { act('discard', [item.id]); }).appendTo(buttons);
+      $('<button class="red-ui-button red-ui-button-small">').text(t('replay')).attr('title', t('replayOne')).on('click', function () { act('replay', [item.id]); }).appendTo(buttons);
+      $('<button class="red-ui-button red-ui-button-small">').css({ marginLeft: '4px' }).text(t('discard')).attr('title', t('discardOne')).on('click', function () { act('discard', [item.id]); }).appendTo(buttons);
     }
     var detail = $('<div class="dl-detail">').css({ display: 'none', margin: '4px 0 2px', fontSize: '0.9em' });
     $('<button class="red-ui-button red-ui-button-small dl-show">').css({ marginLeft: '4px' }).html('<i class="fa fa-search"></i>').attr('title', t('details'))
