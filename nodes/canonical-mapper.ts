@@ -73,6 +73,16 @@ function schemaChoice(type: string | undefined, value: string | undefined): Sche
   }
 }
 
+/** The red-ring text of a node that cannot work: what is wrong, in a few words. */
+function setupStatus(error: MiddlewareError): string {
+  if (error instanceof MappingCompileError) return 'invalid mapping';
+  const property = (error.cause as { property?: unknown }).property;
+  if (property === 'connection') return 'needs an Odoo connection';
+  if (property === 'schema') return 'invalid schema';
+  if (property === 'preset') return 'unknown preset';
+  return 'invalid configuration';
+}
+
 export = (RED: NodeAPI): void => {
   const userDir = (RED.settings as unknown as { userDir?: string }).userDir;
 
@@ -190,7 +200,7 @@ export = (RED: NodeAPI): void => {
     } catch (err) {
       setupError = toMiddlewareError(err);
       node.error(setupError.message);
-      node.status(failed(setupError instanceof MappingCompileError ? 'invalid mapping' : 'invalid configuration'));
+      node.status(failed(setupStatus(setupError)));
     }
 
     let mapped = 0;

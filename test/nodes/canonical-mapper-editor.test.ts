@@ -76,6 +76,20 @@ describe('canonical-mapper dialog endpoints', function () {
     assert.equal(typeof (through.body.output.order_line[0][2] as { product_id: number }).product_id, 'number');
   });
 
+  it('a preset that needs Odoo without a connection says so in its status', async () => {
+    await helper.unload();
+    const events = (helper as unknown as { _events: import('node:events').EventEmitter })._events;
+    const seen: unknown[] = [];
+    const listener = (e: { id: string; status: unknown }) => e.id === 'm2' && seen.push(e.status);
+    events.on('node-status', listener);
+    try {
+      await helper.load([mapperNode, connectionNode], [{ id: 'm2', type: 'canonical-mapper', mode: 'preset', preset: 'sales-order-to-odoo', schemaType: 'none', wires: [[], []] }] as unknown as Parameters<typeof helper.load>[1]);
+      assert.deepEqual(seen.at(-1), { fill: 'red', shape: 'ring', text: 'needs an Odoo connection' });
+    } finally {
+      events.off('node-status', listener);
+    }
+  });
+
   it('answers {rules, unmapped} for a canonical schema name', async () => {
     const res = await helper.request().post('/canonical-mapper/suggest').send({ sample: ORDER, schema: 'sales-order' }).expect(200);
     const rules = res.body.rules as Rule[];
