@@ -1,10 +1,16 @@
-/** A signed webhook-in whose secret is missing says so in its status from deploy on, and names the variable. */
+/**
+ * Nodes whose settings cannot work say why in their status from deploy on: a signed webhook-in names its missing
+ * secret variable, the guard, complete and retry nodes name the setting at fault.
+ */
 import { strict as assert } from 'node:assert';
 import type { EventEmitter } from 'node:events';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { NodeAPI } from 'node-red';
 import webhookInNode = require('../../nodes/webhook-in');
+import guardNode = require('../../nodes/idempotency-guard');
+import completeNode = require('../../nodes/idempotency-complete');
+import retryNode = require('../../nodes/middleware-retry');
 import { helper, initRuntime } from '../helpers/runtime';
 
 initRuntime();
@@ -27,7 +33,7 @@ function statusesOf(id: string): { list: Array<Record<string, unknown>>; stop():
   return { list, stop: () => events.off('node-status', listener) };
 }
 
-describe('webhook-in without its secret', function () {
+describe('status of a node whose settings cannot work', function () {
   const node = (extra: Record<string, unknown>) => [{ id: 'w1', type: 'webhook-in', path: '/hooks/secretless', method: 'post', scheme: 'hmac', hmacHeader: 'X-Signature', hmacPrefix: 'sha256=', contentTypes: 'application/json', wires: [[]], ...extra }];
 
   let server: http.Server;
@@ -74,6 +80,21 @@ describe('webhook-in without its secret', function () {
       assert.deepEqual(statuses.list.at(-1), { fill: 'grey', shape: 'ring', text: 'POST /hooks/secretless' });
     } finally {
       statuses.stop();
+    }
+  });
+
+  it('the guard, complete and retry nodes without a store name the store setting', async () => {
+    const ids = ['g1', 'c1', 'r1'];
+    const recorders = ids.map((id) => statusesOf(id));
+    try {
+      await helper.load([guardNode, completeNode, retryNode], [
+        { id: 'g1', type: 'idempotency-guard', store: '', namespace: 'orders', keyType: 'msg', key: 'payload.id', wires: [[], [], []] },
+        { id: 'c1', type: 'idempotency-complete', store: '', wires: [[]] },
+        { id: 'r1', type: 'middleware-retry', store: '', wires: [[], []] },
+      ] as unknown as Parameters<typeof helper.load>[1]);
+      for (const recorder of recorders) assert.deepEqual(recorder.list.at(-1), { fill: 'red', shape: 'ring', text: 'check store' });
+    } finally {
+      for (const recorder of recorders) recorder.stop();
     }
   });
 });
