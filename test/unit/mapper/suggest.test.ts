@@ -132,6 +132,9 @@ describe('mapping suggester', () => {
       assert.deepEqual(result.unmapped.targets.find((t) => t.path === 'status'), { path: 'status', required: false });
       assert.ok(result.unmapped.sources.includes('updated_at'), result.unmapped.sources.join(', '));
       assert.ok(!result.unmapped.sources.includes('created_at'));
+      // Fields of the lines the map rule does not read are listed as `lines[].field`.
+      assert.ok(result.unmapped.sources.includes('line_items[].id'), result.unmapped.sources.join(', '));
+      assert.ok(!result.unmapped.sources.includes('line_items[].sku'));
       const bare = suggestMapping({ id: 1 }, canonicalTarget('sales-order'));
       assert.ok(bare.unmapped.targets.some((t) => t.path === 'currency' && t.required));
     });

@@ -96,9 +96,9 @@ export function suggestMapping(sample: unknown, target: Target, options: Suggest
 
   const sources = shape.fields.filter((f) => !f.viaIndex && !used.has(f.path)).map((f) => f.path);
   for (const c of shape.collections) {
-    if (used.has(c.path) || c.path.includes('[')) continue;
+    if (c.path.includes('[')) continue;
     const inner = readSample(mergeShape(c.items)).fields.filter((f) => !f.viaIndex && !used.has(`${c.path}[].${f.path}`));
-    if (!taken.has(c.path)) sources.push(...inner.map((f) => `${c.path}[].${f.path}`));
+    sources.push(...inner.map((f) => `${c.path}[].${f.path}`));
   }
   return { rules, unmapped: { targets: unmappedTargets, sources } };
 }
@@ -253,7 +253,7 @@ function weight(word: string): number {
  * count for less; source words the target does not have (wrappers, qualifiers) cost a little; a word of an
  * exclusive pair on the other side (billing vs shipping) costs a lot.
  */
-export function nameScore(
+function nameScore(
   tLeafAll: string[],
   tContextAll: string[],
   sLeafAll: string[],
