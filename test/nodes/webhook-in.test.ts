@@ -234,6 +234,18 @@ describe('webhook-in node', function () {
     assert.ok(statuses.some((s) => s.text === 'rejected 4'), JSON.stringify(statuses));
   });
 
+  it('a body nested deeper than Max JSON depth answers 400 and never reaches the flow; the runtime stays up', async () => {
+    await load([hookNode({ maxBody: 8192, maxDepth: 50 })]);
+    const received = collect();
+    const deep = await post('/hook', `${'['.repeat(2000)}${']'.repeat(2000)}`);
+    assert.deepEqual([deep.status, deep.body.error?.code], [400, 'WEBHOOK_JSON_TOO_DEEP']);
+    assert.match(String(deep.body.error?.message), /deeper than 50 levels/);
+    assert.equal((await post('/hook', `${'['.repeat(51)}${']'.repeat(51)}`)).status, 400);
+    assert.equal((await post('/hook', `${'['.repeat(50)}${']'.repeat(50)}`)).status, 202);
+    await until(() => received.length === 1);
+    assert.equal(received.length, 1);
+  });
+
   it('replay protection in memory: a duplicate answers 200 by default and never reaches the flow', async () => {
     await load([hookNode({ scheme: 'github', replay: true })], { hook: { secret: SECRET } });
     const received = collect();
