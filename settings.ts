@@ -32,7 +32,10 @@ export = {
         users: [{ username: adminUser, password: bcrypt.hashSync(adminPassword, 10), permissions: '*' }],
       }
     : undefined,
-  // Core http in endpoints refuse JSON nested deeper than 100 levels (400) before a flow sees it.
+  // Core http in endpoints refuse JSON nested deeper than 100 levels (400) before a flow sees it. The editor
+  // and the endpoints share "/", so the editor's parser reads every body first: the guard goes in front of it
+  // too, so that broken JSON is answered as JSON rather than as an HTML page with a server stack trace.
+  httpAdminMiddleware: jsonBodyGuard(),
   httpNodeMiddleware: jsonBodyGuard(),
   functionExternalModules: false,
   functionGlobalContext: {},
