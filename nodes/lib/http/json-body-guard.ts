@@ -2,8 +2,8 @@
  * An Express middleware for Node-RED's `httpNodeMiddleware` setting: every core http in endpoint then refuses
  * JSON bodies nested deeper than a limit with 400 and a JSON error, before the flow sees a message. A body
  * another parser already read (the editor's, when editor and endpoints share a root) is checked as parsed;
- * otherwise it is parsed here the way the http in node would (body-parser), with the depth checked on the raw
- * bytes first, so the http in node's own parser sees it as done.
+ * otherwise it is parsed here the way the http in node would (body-parser, JSON and forms), with the depth of
+ * JSON checked on the raw bytes first, so the http in node's own parser sees it as done.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import bodyParser from 'body-parser';
@@ -48,6 +48,9 @@ export function jsonBodyGuard(options: JsonBodyGuardOptions = {}): (req: Incomin
       if (jsonTextTooDeep(buf, maxDepth)) throw new JsonDepthError(maxDepth);
     },
   });
+  // Forms too, as the editor and the http in node parse them (qs nests at most 32 levels): so a refused form is
+  // answered as JSON as well, never by Express' HTML error page.
+  const parseForm = bodyParser.urlencoded({ limit: options.limit ?? '5mb', extended: true });
   return (req, res, next) => {
     const request = req as GuardedRequest;
     if (request._body) {
@@ -55,10 +58,11 @@ export function jsonBodyGuard(options: JsonBodyGuardOptions = {}): (req: Incomin
       else next();
       return;
     }
-    parse(request, res, (err?: unknown) => {
+    const after = (then: () => void) => (err?: unknown) => {
       if (err instanceof JsonDepthError) refuseTooDeep(res, maxDepth);
       else if (err) refuseBody(res, err as { status?: number; type?: string; message?: string });
-      else next();
-    });
+      else then();
+    };
+    parse(request, res, after(() => (request._body ? next() : parseForm(request, res, after(() => next())))));
   };
 }

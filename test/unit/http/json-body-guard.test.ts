@@ -105,6 +105,16 @@ describe('jsonBodyGuard (httpNodeMiddleware)', () => {
     assert.equal((big.body as { error: { code: string } }).error.code, 'MW_BODY_TOO_LARGE');
   });
 
+  it('parses forms as the http in node does, and answers a form nested past 32 levels as JSON', async () => {
+    served = await serve();
+    assert.equal((await send(served.base, 'name=Acme&tags[]=a', 'application/x-www-form-urlencoded')).status, 200);
+    assert.deepEqual(served.reached, [{ name: 'Acme', tags: ['a'] }]);
+    const deep = await send(served.base, `a${'[b]'.repeat(40)}=1`, 'application/x-www-form-urlencoded');
+    assert.equal(deep.status, 400);
+    assert.equal((deep.body as { error: { code: string } }).error.code, 'MW_INVALID_BODY');
+    assert.equal(served.reached.length, 1);
+  });
+
   it('leaves other content types and raw-body routes unread for the next parser', async () => {
     served = await serve();
     assert.equal((await send(served.base, nested(300), 'text/plain')).status, 200);
