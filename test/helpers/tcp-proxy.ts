@@ -9,6 +9,8 @@ export interface FreezableProxy {
   port: number;
   freeze(): void;
   thaw(): void;
+  /** Cuts every open connection, as a restarted server or a dropped link does; new ones are still accepted. */
+  drop(): void;
   close(): Promise<void>;
 }
 
@@ -39,6 +41,11 @@ export async function startFreezableProxy(targetHost: string, targetPort: number
     thaw: () => {
       frozen = false;
       for (const send of held.splice(0)) send();
+    },
+    drop: () => {
+      for (const socket of sockets) socket.destroy();
+      sockets.clear();
+      held.length = 0;
     },
     close: () =>
       new Promise<void>((resolve) => {

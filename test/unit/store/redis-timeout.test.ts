@@ -67,6 +67,24 @@ describe('redis store with a Redis that stops answering', function () {
     assert.equal(await store.getWatermark('before'), 'ok');
   });
 
+  it('a connection lost and re-made to a Redis that does not answer fails within the timeout too', async () => {
+    store = viaProxy(500);
+    await store.setWatermark('x', '1');
+    proxy.freeze();
+    proxy.drop();
+    // Let the client notice and start reconnecting to a server that accepts but stays silent.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    for (let i = 0; i < 3; i++) await failsWithin(store.getWatermark('x'), 1500);
+    proxy.thaw();
+    // Reconnecting in the background, the store serves again once Redis answers.
+    let value: string | undefined;
+    for (let i = 0; i < 50 && value === undefined; i++) {
+      value = await store.getWatermark('x').catch(() => undefined);
+      if (value === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(value, '1');
+  });
+
   it('defaults to 2 s', async () => {
     store = viaProxy();
     await store.setWatermark('x', '1');
