@@ -1,10 +1,10 @@
 /**
  * Mapping suggester quality on held-out order shapes (bench/suggest-shapes.ts): each proposed rule is a
  * (target, source) pair, compared with the hand-written mapping. Precision: right pairs / proposed pairs (optional
- * pairs left out of both counts); recall: right pairs / expected pairs. Also checks that the proposed rules
- * compile and run on their sample.
+ * pairs left out of both counts); recall: right pairs / expected pairs. Also counts the shapes whose proposed
+ * rules, accepted as they are, map their sample to a valid SalesOrder.
  */
-import { canonicalDocuments, canonicalId } from '../nodes/lib/canonical/schemas';
+import { canonicalDocuments, canonicalId, canonicalRegistry } from '../nodes/lib/canonical/schemas';
 import { compileMapping } from '../nodes/lib/mapper/compile';
 import { suggestMapping, targetFromJsonSchema, toMappingRules } from '../nodes/lib/mapper/suggest';
 import type { MappingRule, Source, TransformSpec } from '../nodes/lib/mapper/types';
@@ -37,15 +37,18 @@ export async function benchSuggest(): Promise<Record<string, number>> {
     suggest_precision: heldOut.precision,
     suggest_recall: heldOut.recall,
     suggest_expected_pairs: heldOut.expected,
+    suggest_valid_outputs: heldOut.valid,
     suggest_precision_unseen: unseen.precision,
     suggest_recall_unseen: unseen.recall,
     suggest_expected_pairs_unseen: unseen.expected,
+    suggest_valid_outputs_unseen: unseen.valid,
     ...heldOut.figures,
     ...unseen.figures,
   };
 }
 
-async function evaluate(shapes: HeldOutShape[]): Promise<{ precision: number; recall: number; expected: number; figures: Record<string, number> }> {
+async function evaluate(shapes: HeldOutShape[]): Promise<{ precision: number; recall: number; expected: number; valid: number; figures: Record<string, number> }> {
+  let valid = 0;
   let proposed = 0;
   let right = 0;
   let expected = 0;
@@ -54,9 +57,9 @@ async function evaluate(shapes: HeldOutShape[]): Promise<{ precision: number; re
     const schema = canonicalDocuments().find((d) => d.$id === canonicalId(shape.schema));
     if (!schema) throw new Error(`no canonical schema ${shape.schema}`);
     const result = suggestMapping(shape.sample, targetFromJsonSchema(schema, canonicalDocuments()));
-    // Proposed rules must be runnable as they are.
-    const compiled = compileMapping(toMappingRules(result.rules));
-    await compiled(shape.sample);
+    // Proposed rules must be runnable as they are; a valid document needs the payload to carry every required field.
+    const mapped = await compileMapping(toMappingRules(result.rules))(shape.sample);
+    if (mapped.errors.length === 0 && canonicalRegistry().get(canonicalId(shape.schema)).validate(mapped.output).length === 0) valid++;
     let shapeProposed = 0;
     let shapeRight = 0;
     for (const [target, source] of pairs(result.rules)) {
@@ -77,5 +80,5 @@ async function evaluate(shapes: HeldOutShape[]): Promise<{ precision: number; re
     figures[`suggest_precision_${shape.name.replace(/[^a-z0-9]+/g, '_')}`] = shapeProposed === 0 ? 0 : shapeRight / shapeProposed;
     figures[`suggest_recall_${shape.name.replace(/[^a-z0-9]+/g, '_')}`] = shapeRight / shapeExpected;
   }
-  return { precision: proposed === 0 ? 0 : right / proposed, recall: right / expected, expected, figures };
+  return { precision: proposed === 0 ? 0 : right / proposed, recall: right / expected, expected, valid, figures };
 }
