@@ -23,10 +23,10 @@ export function pairs(rules: ReadonlyArray<MappingRule>, prefix = ''): Array<[st
   return out;
 }
 
-/** A path source as its path; a Unix-seconds conversion as the path it reads. */
+/** A path source as its path; a conversion (Unix seconds, minor units) as the path it reads first. */
 function sourcePath(source: Source): string {
   if (source.kind === 'path') return source.path;
-  if (source.kind === 'jsonata') return /\$fromMillis\((.+) \* 1000\)/.exec(source.expr)?.[1]?.replace(/`/g, '') ?? source.expr;
+  if (source.kind === 'jsonata') return (/\$fromMillis\((.+) \* 1000\)/.exec(source.expr)?.[1] ?? source.expr.split(' ')[0]).replace(/`/g, '');
   return '(constant)';
 }
 

@@ -172,6 +172,20 @@ describe('mapping suggester', () => {
       assert.equal(output.status, 'confirmed');
     });
 
+    it('reads money objects by the name of the key holding them, in major units', async () => {
+      const square = { total_money: { amount: 2725, currency: 'USD' }, line_items: [{ name: 'Mug', quantity: '2', price_money: { amount: 1250, currency: 'USD' } }] };
+      const squareRules = suggestMapping(square, canonicalTarget('sales-order')).rules;
+      assert.equal(pathOf(rule(squareRules, 'totalAmount')), 'total_money.amount');
+      assert.equal(pathOf(rule(mapRules(rule(squareRules, 'lines')), 'unitPrice')), 'price_money.amount');
+      const cents = { totalPrice: { type: 'centPrecision', currencyCode: 'EUR', centAmount: 6545, fractionDigits: 2 }, taxedPrice: { totalTax: { currencyCode: 'EUR', centAmount: 1045, fractionDigits: 2 } } };
+      const centRules = suggestMapping(cents, canonicalTarget('sales-order')).rules;
+      assert.deepEqual(rule(centRules, 'totalAmount').source, { kind: 'jsonata', expr: 'totalPrice.centAmount / $power(10, totalPrice.fractionDigits)' });
+      assert.equal(pathOf(rule(centRules, 'currency')), 'totalPrice.currencyCode');
+      const { output } = await compileMapping(toMappingRules(centRules))(cents);
+      assert.equal(output.totalAmount, 65.45);
+      assert.equal(output.taxAmount, 10.45);
+    });
+
     it('prefers the billing address over the shipping one for a billing field, and leaves out weak matches', () => {
       const sample = { shipping: { zip: '1000' }, misc: { flag: true } };
       const { rules, unmapped } = suggestMapping(sample, canonicalTarget('sales-order'));

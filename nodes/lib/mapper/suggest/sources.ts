@@ -18,6 +18,8 @@ export interface SourceField {
   viaIndex: boolean;
   /** Path of the collection it was reached through, when `viaIndex`. */
   collection?: string;
+  /** An amount in minor units: divide by 100, or by 10 to the power of the sibling `fractionDigits` field. */
+  minorUnits?: { by: 100 } | { fractionDigits: string };
 }
 
 export interface SourceCollection {
@@ -39,6 +41,24 @@ const SHAPE_ELEMENTS = 5;
 
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
+const AMOUNT_KEY = /^(amount|value|cent_?amount|amount_?cents|cents)$/i;
+const CURRENCY_KEY = /^currency(_?code|_?iso(_?code)?)?$/i;
+const QUALIFIERS = new Set(['incl', 'excl', 'total', 'amount', 'sub']);
+
+/**
+ * A money object (`{amount, currency}`, `{centAmount, currencyCode, fractionDigits}`): its amount is named by the
+ * key holding the object (`base_price_money.amount` is a base price), or by the key above when that one only
+ * qualifies (`unitPrice.net.amount` is a unit price before tax).
+ */
+function moneyAmount(value: Record<string, unknown>): { key: string; minorUnits?: SourceField['minorUnits'] } | undefined {
+  const keys = Object.keys(value);
+  const key = keys.find((k) => AMOUNT_KEY.test(k) && (typeof value[k] === 'number' || (typeof value[k] === 'string' && value[k] !== '' && Number.isFinite(Number(value[k])))));
+  if (!key || !keys.some((k) => CURRENCY_KEY.test(k))) return undefined;
+  if (!/cent/i.test(key)) return { key };
+  const digits = keys.find((k) => /^fraction_?digits$/i.test(k));
+  return { key, minorUnits: digits ? { fractionDigits: digits } : { by: 100 } };
+}
+
 export function readSample(sample: unknown): SourceShape {
   const fields: SourceField[] = [];
   const collections: SourceCollection[] = [];
@@ -46,7 +66,20 @@ export function readSample(sample: unknown): SourceShape {
   function walk(value: unknown, segments: PathSegment[], words: string[][], viaIndex: boolean, collection: string | undefined, depth: number): void {
     if (isObject(value)) {
       if (depth >= MAX_DEPTH) return;
-      for (const [key, child] of Object.entries(value)) walk(child, [...segments, key], [...words, tokenize(key)], viaIndex, collection, depth + 1);
+      const money = moneyAmount(value);
+      for (const [key, child] of Object.entries(value)) {
+        if (money && key === money.key && words.length > 0) {
+          const own = words[words.length - 1];
+          const named = own.every((w) => QUALIFIERS.has(w)) && words.length > 1 ? [...words[words.length - 2], ...own] : own;
+          const above = words.slice(0, own === named ? -1 : -2).flat();
+          const leaf = [...new Set([...named, 'amount'])];
+          const field: SourceField = { path: formatPath([...segments, key]), leaf, context: above, value: child, kind: detectKind(child, leaf), viaIndex, collection };
+          if (money.minorUnits) field.minorUnits = 'fractionDigits' in money.minorUnits ? { fractionDigits: formatPath([...segments, money.minorUnits.fractionDigits]) } : money.minorUnits;
+          fields.push(field);
+          continue;
+        }
+        walk(child, [...segments, key], [...words, tokenize(key)], viaIndex, collection, depth + 1);
+      }
       return;
     }
     const leaf = words[words.length - 1] ?? [];

@@ -412,8 +412,14 @@ function toRule(field: TargetField, best: Scored): Suggestion {
     transforms.push('integer');
     notes.push('an Odoo record id');
   } else if (field.money) {
+    if (source.minorUnits) {
+      const divisor = 'by' in source.minorUnits ? String(source.minorUnits.by) : `$power(10, ${jsonataPath(source.minorUnits.fractionDigits)})`;
+      ruleSource = { kind: 'jsonata', expr: `${jsonataPath(source.path)} / ${divisor}` };
+      notes.push('an amount in minor units (cents)');
+    } else if (source.kind === 'integer') {
+      notes.push('a whole number: check whether it is in minor units (cents)');
+    }
     transforms.push({ type: 'currency' });
-    if (source.kind === 'integer') notes.push('a whole number: check whether it is in minor units (cents)');
   } else if (field.type === 'number') {
     transforms.push('number');
   } else if (field.type === 'integer') {

@@ -174,7 +174,7 @@ const EXPANSIONS: Record<string, string[]> = {
 };
 
 /** Words that say nothing about which field is meant. */
-export const STOP_WORDS = new Set(['entity', 'external', 'data', 'details', 'detail', 'attributes', 'extension', 'info', 'information', 'value', 'the', 'of', 'object', 'fields', 'x']);
+export const STOP_WORDS = new Set(['entity', 'external', 'data', 'details', 'detail', 'attributes', 'extension', 'info', 'information', 'value', 'the', 'of', 'object', 'fields', 'x', 'money']);
 
 /** Words that qualify more than they name (`country_code`, `unit_price`, `total_tax`): they count for little either way. */
 export const WEAK_WORDS = new Set(['code', 'unit', 'amount', 'iso', 'full', 'sub', 'total']);
