@@ -126,6 +126,18 @@ describe('odoo-write call with a precondition (real runtime, sandbox over HTTP)'
     assert.equal(sb.requests.length, 0);
   });
 
+  it('the check is a search: a read allow-list without it refuses the message (ODOO_POLICY) before any confirmation', async () => {
+    const [order] = sb.insertRecords('sale.order', [{ partner_id: 8 }]);
+    const guarded = { ...connection(sb.url), allowRead: 'res.partner:*', allowWrite: 'sale.order:action_confirm' };
+    await helper.load([connectionNode, writeNode, catchNode], [tab, guarded, confirmNode(), ...outputs, ...caught], adminKey);
+    const errors = collect('errors', 1);
+    helper.getNode('confirm').receive({ payload: {}, odoo: { ids: [order] } } as Msg);
+    const [msg] = await errors;
+    assert.equal((msg.error as { code: string }).code, 'ODOO_POLICY');
+    assert.match((msg.error as { message: string }).message, /sale\.order/);
+    assert.equal(await orderState(order), 'draft');
+  });
+
   it('serves the presets to the editor', async () => {
     await helper.load([connectionNode, writeNode], [tab, connection(sb.url), confirmNode(), ...outputs], adminKey);
     const res = await helper.request().get('/odoo-write/precondition-presets').expect(200);
