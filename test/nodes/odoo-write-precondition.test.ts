@@ -62,7 +62,7 @@ describe('odoo-write call with a precondition (real runtime, sandbox over HTTP)'
       const second = await send({ payload: {}, odoo: { ids: [order] } } as Msg);
       assert.equal(second.payload, null);
       assert.deepEqual((second.odoo as Record<string, unknown>).skipped, [order]);
-      assert.deepEqual((second.odoo as Record<string, unknown>).ids, []);
+      assert.deepEqual((second.odoo as Record<string, unknown>).ids, [order], 'every id stays for the next step');
       assert.equal(await orderState(order), 'sale');
       assert.equal(sb.requests.filter((r) => r.odooMethod === 'action_confirm').length, 1, 'one confirmation reached Odoo');
       assert.deepEqual(statuses.at(-1), { fill: 'green', shape: 'dot', text: 'action_confirm ok, 1 skipped' });

@@ -96,8 +96,10 @@ export async function runWrite(client: Caller, req: WriteRequest, options: CallO
       const method = validateMethod(req.method);
       const args: Record<string, unknown> = isPlainObject(req.payload) ? { ...req.payload } : {};
       if (req.precondition !== undefined) {
-        const guarded = await callWithPrecondition(client, { model: req.model, method, ids: requireIds(req.ids), args, domain: req.precondition }, options);
-        return { method, ids: guarded.called, created: 0, updated: 0, reconciled: 0, failed: [], result: guarded.result, skipped: guarded.skipped, single: false };
+        const ids = requireIds(req.ids);
+        const guarded = await callWithPrecondition(client, { model: req.model, method, ids, args, domain: req.precondition }, options);
+        // Every id stays in the report: afterwards all are in the state the action leads to, ready for the next step.
+        return { method, ids, created: 0, updated: 0, reconciled: 0, failed: [], result: guarded.result, skipped: guarded.skipped, single: false };
       }
       if (req.ids !== undefined && req.ids.length > 0) args.ids = req.ids;
       const result = await call<unknown>(req.model, method, args);
