@@ -314,6 +314,8 @@ export function createSqliteStore(options: SqliteStoreOptions): MiddlewareStore 
       try {
         return { ok: true, value: alone(call.work) };
       } catch (err) {
+        // Some failures (disk full, I/O) make SQLite roll the whole transaction back: then none of the batch holds.
+        if (!db.inTransaction) throw err;
         return { ok: false, error: asStoreError(err, file) };
       }
     }),
