@@ -43,7 +43,6 @@ export interface SubscriberDeps extends SubscriberSettings {
   status(status: NodeStatus): void;
   /** A background failure (bus unreachable, store refused a dead letter) with the message when there is one. */
   reportError(err: unknown, msg?: Msg): void;
-  warn(text: string): void;
   statusIntervalMs?: number;
 }
 
@@ -76,6 +75,7 @@ const RECEIVE_WAIT_MS = 1000;
 const MAX_REMEMBERED_FAILURES = 10_000;
 const ERROR_PAUSE_MS = 2000;
 const DEFAULT_STATUS_INTERVAL_MS = 2000;
+const STATUS_SOON_MS = 250;
 
 export function formatAge(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;
@@ -96,6 +96,7 @@ export class EventSubscriber {
   private readonly timers: Timers;
   private readonly replays: ReplayQueue<{ letter: DeadLetter; store: MiddlewareStore }>;
   private statusTimer: NodeJS.Timeout | undefined;
+  private soonTimer: NodeJS.Timeout | undefined;
   private lastError: string | undefined;
   private acked = 0;
   private dead = 0;
@@ -116,7 +117,6 @@ export class EventSubscriber {
   /** Joins the group (creating it) and starts pulling; rejects when the bus refuses the group. */
   async start(): Promise<void> {
     const { deps } = this;
-    for (const warning of await deps.bus.durabilityWarnings()) deps.warn(warning);
     this.consumer = await deps.bus.consume({
       topic: deps.topic,
       group: deps.group,
@@ -237,6 +237,17 @@ export class EventSubscriber {
       else if (!this.closed) this.hand(queue[0]);
     }
     this.slotFreed?.();
+    this.refreshSoon();
+  }
+
+  /** A settle changes depth: redraw shortly, once however many settle meanwhile. */
+  private refreshSoon(): void {
+    if (this.soonTimer || this.closed) return;
+    this.soonTimer = setTimeout(() => {
+      this.soonTimer = undefined;
+      void this.refreshStatus();
+    }, STATUS_SOON_MS);
+    this.soonTimer.unref();
   }
 
   private find(receipt: unknown): InHand | undefined {
@@ -405,6 +416,7 @@ export class EventSubscriber {
     this.closed = true;
     this.replays.close();
     if (this.statusTimer) clearInterval(this.statusTimer);
+    if (this.soonTimer) clearTimeout(this.soonTimer);
     this.slotFreed?.();
     const hands = [...this.inHand.values()];
     this.inHand.clear();

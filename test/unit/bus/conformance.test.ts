@@ -96,7 +96,6 @@ function conformance(backend: Backend): void {
         deliver: (msg) => handle(msg as Msg, sub),
         status: () => undefined,
         reportError: (err) => errors.push(err),
-        warn: () => undefined,
         statusIntervalMs: 60_000,
       });
       subscribers.push(sub);
