@@ -191,3 +191,46 @@ describe('event-bus, event-publish, event-subscribe and event-ack nodes', functi
     }
   });
 });
+
+describe('event-bus.json example', function () {
+  this.timeout(20_000);
+  let dir: string;
+  before(() => helper.startServer());
+  after(() => helper.stopServer());
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-events-example-'));
+  });
+  afterEach(async () => {
+    await helper.unload();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('publishes once and both groups handle the event; a failed reservation is nacked, never lost', async () => {
+    const file = path.resolve(__dirname, '..', '..', '..', 'flows', 'examples', 'event-bus.json');
+    const flow = (JSON.parse(fs.readFileSync(file, 'utf8')) as Array<Record<string, unknown>>).map((n) => {
+      if (n.type === 'debug') return { id: n.id, type: 'helper', z: n.z };
+      if (n.type === 'event-bus') return { ...n, path: path.join(dir, 'events.sqlite') };
+      if (n.type === 'middleware-store') return { ...n, path: path.join(dir, 'store.sqlite') };
+      // The shipped reservation fails at random; here it fails on the first delivery of each event only.
+      if (n.type === 'function') return { ...n, func: 'if (msg.event.deliveryCount === 1) throw new Error("stock service unavailable"); msg.payload.reserved = true; return msg;' };
+      // Retried at once rather than after a second.
+      if (n.type === 'event-subscribe') return { ...n, baseDelayMs: 10, maxDelayMs: 20 };
+      return n;
+    });
+    const injectNode = require('@node-red/nodes/core/common/20-inject.js') as never;
+    await helper.load([...NODES, injectNode] as never[], flow as never, {} as never);
+    const published = messages('e7e7000000000006');
+    const reserved = messages('e7e7000000000010');
+    const counted = messages('e7e7000000000013');
+    const retried = messages('e7e7000000000016');
+    (helper.getNode('e7e7000000000004') as unknown as HelperNode).receive({ payload: { ref: 'SO-1001', lines: 2 }, correlationId: 'c1' });
+    await until(() => reserved.length === 1 && counted.length === 1, 'both groups');
+    assert.equal(published.length, 1);
+    assert.equal(retried.length, 1);
+    assert.equal(retried[0].event?.outcome, 'retry');
+    assert.equal(reserved[0].event?.deliveryCount, 2);
+    assert.equal((reserved[0].payload as { reserved: boolean }).reserved, true);
+    assert.equal(counted[0].event?.group, 'analytics');
+    assert.equal(counted[0].correlationId, 'c1');
+  });
+});
