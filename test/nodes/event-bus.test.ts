@@ -231,6 +231,7 @@ describe('event-bus.json example', function () {
     assert.equal(reserved[0].event?.deliveryCount, 2);
     assert.equal((reserved[0].payload as { reserved: boolean }).reserved, true);
     assert.equal(counted[0].event?.group, 'analytics');
-    assert.equal(counted[0].correlationId, 'c1');
+    assert.match(String(published[0].correlationId), /^SO-1001-/);
+    assert.equal(counted[0].correlationId, published[0].correlationId, 'the correlation id travels with the event');
   });
 });
