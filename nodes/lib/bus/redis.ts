@@ -352,7 +352,8 @@ export function createRedisBus(options: RedisBusOptions): EventBus {
           const lag = Number(info.lag ?? 0);
           depth += pending + lag;
           let first: string | undefined;
-          if (pending > 0) first = ((await redis.call('XPENDING', stream, group)) as [number, string])[1];
+          // The summary's smallest id is null when the last pending entry was acked since XINFO.
+          if (pending > 0) first = ((await redis.call('XPENDING', stream, group)) as [number, string | null])[1] ?? undefined;
           else if (lag > 0) {
             const next = (await redis.call('XRANGE', stream, `(${String(info['last-delivered-id'])}`, '+', 'COUNT', 1)) as Array<[string, string[]]>;
             first = next[0]?.[0];

@@ -1,6 +1,8 @@
 /**
  * The event bus on one SQLite file (better-sqlite3), the embedded default. Publishing inserts one row per group
- * of the topic in a single statement (synchronous = FULL: resolved means on disk). A member takes rows by setting
+ * of the topic; the publishes of one tick share a transaction on a connection with synchronous = FULL, so a
+ * resolved publish is on disk (fsynced) and one fsync serves many. Leases and acks go through a second connection
+ * without the fsync: losing one to a power cut only delivers an event again. A member takes rows by setting
  * their lease in one UPDATE, so two processes sharing the file never take the same row. A row stays until acked;
  * ordered by key, a row is only taken while no earlier row of the same key is left in the group.
  */
@@ -81,22 +83,25 @@ export function createSqliteBus(options: SqliteBusOptions): EventBus {
   const now = options.now ?? Date.now;
   const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
   let db: Database.Database;
+  let durable: Database.Database;
   try {
     fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     db = new Database(file, { timeout: 5000 });
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
+    db.pragma('synchronous = NORMAL');
     db.exec(SCHEMA);
+    durable = new Database(file, { timeout: 5000 });
+    durable.pragma('synchronous = FULL');
   } catch (err) {
     throw busUnavailable(`SQLite event bus ${file} could not be opened: ${asBusError(err, file).message}`, { backend: 'sqlite', path: file });
   }
 
   const addGroup = db.prepare('INSERT INTO bus_groups (topic, grp, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
-  const fanOut = db.prepare(
+  const fanOut = durable.prepare(
     `INSERT INTO bus_deliveries (topic, grp, event_id, key, payload, headers, published_at, due_at)
      SELECT topic, grp, @id, @key, @payload, @headers, @publishedAt, @publishedAt FROM bus_groups WHERE topic = @topic`,
   );
-  const toOneGroup = db.prepare(
+  const toOneGroup = durable.prepare(
     `INSERT INTO bus_deliveries (topic, grp, event_id, key, payload, headers, published_at, due_at)
      VALUES (@topic, @group, @id, @key, @payload, @headers, @publishedAt, @publishedAt)`,
   );
@@ -123,6 +128,37 @@ export function createSqliteBus(options: SqliteBusOptions): EventBus {
 
   let closed = false;
   const consumers = new Set<SqliteConsumer>();
+
+  interface PendingPublish {
+    row: Record<string, unknown>;
+    group?: string;
+    event: BusEvent;
+    resolve(event: BusEvent): void;
+    reject(err: unknown): void;
+  }
+  let batch: PendingPublish[] = [];
+  const insertAll = durable.transaction((items: PendingPublish[]) => {
+    for (const item of items) {
+      if (item.group === undefined) fanOut.run(item.row);
+      else toOneGroup.run({ ...item.row, group: item.group });
+    }
+  });
+  /** One transaction (one fsync) for every publish of the tick; each resolves once it has committed. */
+  function flush(): void {
+    const items = batch;
+    batch = [];
+    try {
+      if (closed) throw busUnavailable(`SQLite event bus ${file} is closed`, { backend: 'sqlite' });
+      insertAll(items);
+    } catch (err) {
+      const e = asBusError(err, file);
+      for (const item of items) item.reject(e);
+      return;
+    }
+    for (const item of items) item.resolve(item.event);
+    const topics = new Set(items.map((i) => i.event.topic));
+    for (const consumer of consumers) for (const topic of topics) consumer.notify(topic);
+  }
 
   const guard = <T>(work: () => T): T => {
     if (closed) throw busUnavailable(`SQLite event bus ${file} is closed`, { backend: 'sqlite' });
@@ -201,16 +237,18 @@ export function createSqliteBus(options: SqliteBusOptions): EventBus {
     keyOrderNative: true,
 
     publish(req: PublishRequest): Promise<BusEvent> {
+      if (closed) return Promise.reject(busUnavailable(`SQLite event bus ${file} is closed`, { backend: 'sqlite' }));
+      const event: BusEvent = {
+        id: req.id ?? randomUUID(),
+        topic: req.topic,
+        payload: req.payload === undefined ? null : req.payload,
+        headers: req.headers ?? {},
+        publishedAt: now(),
+      };
+      if (req.key !== undefined) event.key = req.key;
+      let row: Record<string, unknown>;
       try {
-        const event: BusEvent = {
-          id: req.id ?? randomUUID(),
-          topic: req.topic,
-          payload: req.payload === undefined ? null : req.payload,
-          headers: req.headers ?? {},
-          publishedAt: now(),
-        };
-        if (req.key !== undefined) event.key = req.key;
-        const row = {
+        row = {
           topic: event.topic,
           id: event.id,
           key: event.key ?? null,
@@ -218,12 +256,13 @@ export function createSqliteBus(options: SqliteBusOptions): EventBus {
           headers: JSON.stringify(event.headers),
           publishedAt: event.publishedAt,
         };
-        guard(() => (req.group === undefined ? fanOut.run(row) : toOneGroup.run({ ...row, group: req.group })));
-        for (const consumer of consumers) consumer.notify(event.topic);
-        return Promise.resolve(event);
       } catch (err) {
         return Promise.reject(asBusError(err, file));
       }
+      return new Promise<BusEvent>((resolve, reject) => {
+        if (batch.length === 0) setImmediate(flush);
+        batch.push({ row, group: req.group, event, resolve, reject });
+      });
     },
 
     consume(opts: ConsumeOptions): Promise<BusConsumer> {
@@ -253,8 +292,10 @@ export function createSqliteBus(options: SqliteBusOptions): EventBus {
     close(): Promise<void> {
       if (closed) return Promise.resolve();
       for (const consumer of [...consumers]) void consumer.close();
+      if (batch.length > 0) flush();
       closed = true;
       db.close();
+      durable.close();
       return Promise.resolve();
     },
   };
