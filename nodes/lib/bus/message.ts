@@ -25,7 +25,7 @@ export function headersOf(msg: Msg): EventHeaders {
   return headers;
 }
 
-/** Buffers survive as tagged base64 (revived on delivery); functions and sockets cannot travel and are refused upstream. */
+/** Buffers travel as tagged base64 (revived on delivery); functions, sockets and class instances in the payload are dropped. */
 export function publishRequest(msg: Msg, topic: string, key: string | undefined): PublishRequest {
   const req: PublishRequest = { topic, payload: toJsonSafe({ payload: msg.payload }).value.payload, headers: headersOf(msg) };
   if (key !== undefined) req.key = key;
