@@ -13,4 +13,5 @@ export const SECTIONS: Record<string, Section> = {
   mapper: async () => (await import('./mapper')).benchMapper(),
   tracing: async () => (await import('./tracing')).benchTracing(),
   bus: async () => (await import('./bus')).benchBus(),
+  inbox: async () => (await import('./inbox')).benchInbox(),
 };
