@@ -1,15 +1,18 @@
 /**
  * The event bus on one SQLite file (better-sqlite3), the embedded default. Publishing inserts one row per group
- * of the topic; the publishes of one tick share a transaction on a connection with synchronous = FULL, so a
- * resolved publish is on disk (fsynced) and one fsync serves many. Leases and acks go through a second connection
- * without the fsync: losing one to a power cut only delivers an event again. A member takes rows by setting
+ * of the topic, on a connection with synchronous = FULL in a worker thread (sqlite-writer.ts): a resolved publish
+ * is on disk (fsynced), the publishes that arrive while a batch is being written share the next transaction, and
+ * the fsync never blocks the event loop. Leases and acks go through a connection here without the fsync: losing
+ * one to a power cut only delivers an event again. A member takes rows by setting
  * their lease in one UPDATE, so two processes sharing the file never take the same row. A row stays until acked;
  * ordered by key, a row is only taken while no earlier row of the same key is left in the group.
  */
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import type { WriterReply, WriterRow } from './sqlite-writer';
 import { MiddlewareError } from '../errors';
 import { busUnavailable } from './errors';
 import type { BusConsumer, BusEvent, ConsumeOptions, EventBus, GroupStats, PublishRequest, RawDelivery } from './types';
@@ -83,28 +86,19 @@ export function createSqliteBus(options: SqliteBusOptions): EventBus {
   const now = options.now ?? Date.now;
   const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
   let db: Database.Database;
-  let durable: Database.Database;
   try {
     fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     db = new Database(file, { timeout: 5000 });
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
+    // Checkpoints (which fsync the file) are left to the writer thread's commits.
+    db.pragma('wal_autocheckpoint = 0');
     db.exec(SCHEMA);
-    durable = new Database(file, { timeout: 5000 });
-    durable.pragma('synchronous = FULL');
   } catch (err) {
     throw busUnavailable(`SQLite event bus ${file} could not be opened: ${asBusError(err, file).message}`, { backend: 'sqlite', path: file });
   }
 
   const addGroup = db.prepare('INSERT INTO bus_groups (topic, grp, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
-  const fanOut = durable.prepare(
-    `INSERT INTO bus_deliveries (topic, grp, event_id, key, payload, headers, published_at, due_at)
-     SELECT topic, grp, @id, @key, @payload, @headers, @publishedAt, @publishedAt FROM bus_groups WHERE topic = @topic`,
-  );
-  const toOneGroup = durable.prepare(
-    `INSERT INTO bus_deliveries (topic, grp, event_id, key, payload, headers, published_at, due_at)
-     VALUES (@topic, @group, @id, @key, @payload, @headers, @publishedAt, @publishedAt)`,
-  );
   const takeAny = db.prepare<{ topic: string; grp: string; now: number; until: number; token: string; max: number }, DeliveryRow>(
     `UPDATE bus_deliveries SET due_at = @until, lease_token = @token, delivery_count = delivery_count + 1
      WHERE seq IN (SELECT seq FROM bus_deliveries WHERE topic = @topic AND grp = @grp AND due_at <= @now ORDER BY seq LIMIT @max)
@@ -130,34 +124,73 @@ export function createSqliteBus(options: SqliteBusOptions): EventBus {
   const consumers = new Set<SqliteConsumer>();
 
   interface PendingPublish {
-    row: Record<string, unknown>;
-    group?: string;
+    row: WriterRow;
     event: BusEvent;
     resolve(event: BusEvent): void;
     reject(err: unknown): void;
   }
-  let batch: PendingPublish[] = [];
-  const insertAll = durable.transaction((items: PendingPublish[]) => {
-    for (const item of items) {
-      if (item.group === undefined) fanOut.run(item.row);
-      else toOneGroup.run({ ...item.row, group: item.group });
-    }
-  });
-  /** One transaction (one fsync) for every publish of the tick; each resolves once it has committed. */
-  function flush(): void {
-    const items = batch;
-    batch = [];
-    try {
-      if (closed) throw busUnavailable(`SQLite event bus ${file} is closed`, { backend: 'sqlite' });
-      insertAll(items);
-    } catch (err) {
-      const e = asBusError(err, file);
+  let queued: PendingPublish[] = [];
+  let writing: { batch: number; items: PendingPublish[] } | undefined;
+  let batches = 0;
+  let writer: Worker | undefined;
+  let drained: (() => void) | undefined;
+
+  function settle(items: PendingPublish[], error: unknown): void {
+    if (error !== undefined) {
+      const e = asBusError(error, file);
       for (const item of items) item.reject(e);
       return;
     }
     for (const item of items) item.resolve(item.event);
     const topics = new Set(items.map((i) => i.event.topic));
     for (const consumer of consumers) for (const topic of topics) consumer.notify(topic);
+  }
+
+  /** The writer thread, started on first use and again after it died. */
+  function writerThread(): Worker {
+    if (writer) return writer;
+    const thread = new Worker(path.join(__dirname, 'sqlite-writer.js'), { workerData: { file } });
+    thread.on('message', (reply: WriterReply) => {
+      const done = writing;
+      if (!done || done.batch !== reply.batch) return;
+      writing = undefined;
+      settle(done.items, reply.error === undefined ? undefined : new Error(reply.error));
+      flush();
+    });
+    const lost = (err: unknown): void => {
+      if (writer !== thread) return;
+      writer = undefined;
+      const done = writing;
+      writing = undefined;
+      if (done) settle(done.items, err instanceof Error ? err : new Error(`writer thread stopped (${String(err)})`));
+      flush();
+    };
+    thread.on('error', lost);
+    thread.on('exit', (code) => lost(new Error(`writer thread exited with code ${code}`)));
+    writer = thread;
+    return thread;
+  }
+
+  /** Sends what is queued as the next batch, once the one being written has committed. */
+  function flush(): void {
+    if (writing) return;
+    if (queued.length === 0) {
+      writer?.unref();
+      drained?.();
+      return;
+    }
+    const items = queued;
+    queued = [];
+    batches += 1;
+    writing = { batch: batches, items };
+    try {
+      const thread = writerThread();
+      thread.ref();
+      thread.postMessage({ batch: batches, rows: items.map((i) => i.row) });
+    } catch (err) {
+      writing = undefined;
+      settle(items, err);
+    }
   }
 
   const guard = <T>(work: () => T): T => {
@@ -246,7 +279,7 @@ export function createSqliteBus(options: SqliteBusOptions): EventBus {
         publishedAt: now(),
       };
       if (req.key !== undefined) event.key = req.key;
-      let row: Record<string, unknown>;
+      let row: WriterRow;
       try {
         row = {
           topic: event.topic,
@@ -255,13 +288,14 @@ export function createSqliteBus(options: SqliteBusOptions): EventBus {
           payload: JSON.stringify(event.payload),
           headers: JSON.stringify(event.headers),
           publishedAt: event.publishedAt,
+          group: req.group ?? null,
         };
       } catch (err) {
         return Promise.reject(asBusError(err, file));
       }
       return new Promise<BusEvent>((resolve, reject) => {
-        if (batch.length === 0) setImmediate(flush);
-        batch.push({ row, group: req.group, event, resolve, reject });
+        queued.push({ row, event, resolve, reject });
+        if (!writing) setImmediate(flush);
       });
     },
 
@@ -289,14 +323,26 @@ export function createSqliteBus(options: SqliteBusOptions): EventBus {
 
     durabilityWarnings: () => Promise.resolve([]),
 
-    close(): Promise<void> {
-      if (closed) return Promise.resolve();
+    async close(): Promise<void> {
+      if (closed) return;
       for (const consumer of [...consumers]) void consumer.close();
-      if (batch.length > 0) flush();
+      // Publishes already accepted are written before the file is closed.
+      if (writing || queued.length > 0) {
+        await new Promise<void>((resolve) => {
+          drained = resolve;
+          flush();
+        });
+      }
       closed = true;
       db.close();
-      durable.close();
-      return Promise.resolve();
+      const thread = writer;
+      writer = undefined;
+      if (thread) {
+        await new Promise<void>((resolve) => {
+          thread.once('exit', () => resolve());
+          thread.postMessage('close');
+        });
+      }
     },
   };
 }
