@@ -19,6 +19,7 @@ import { eventBusOf } from './lib/runtime/event-bus';
 import { middlewareStoreOf } from './lib/runtime/middleware-store';
 import { secondsSettingMs } from './lib/runtime/seconds';
 import type { NodeStatus } from './lib/status';
+import { DEFAULT_MAX_JSON_DEPTH } from './lib/http/json-depth';
 
 type Method = 'post' | 'put' | 'patch' | 'delete';
 
@@ -39,6 +40,7 @@ interface WebhookInDef extends NodeDef {
   replayTtl: string | number;
   duplicateStatus: string | number;
   maxBody: string | number;
+  maxDepth: string | number;
   contentTypes: string;
   schema: string;
   responseMode: 'ack' | 'flow';
@@ -203,6 +205,7 @@ export = (RED: NodeAPI): void => {
         toleranceSec: numberOr(def.tolerance, DEFAULT_STRIPE_TOLERANCE_SEC, 0),
       },
       maxBodyBytes: numberOr(def.maxBody, DEFAULT_MAX_BODY_BYTES, 1),
+      maxJsonDepth: Math.floor(numberOr(def.maxDepth, DEFAULT_MAX_JSON_DEPTH, 1)),
       contentTypes: (def.contentTypes || 'application/json').split(',').map((t) => t.trim()).filter(Boolean),
       validate,
       deliveryIdHeader: def.deliveryIdHeader,
