@@ -4,6 +4,7 @@ import { toMiddlewareError } from './lib/errors';
 import { createOdooClient } from './lib/odoo';
 import type { CircuitState, OdooClient } from './lib/odoo/types';
 import { connectionOptions, type OdooConnectionCredentials, type OdooConnectionNode, type OdooConnectionSettings } from './lib/runtime/connection';
+import { editorCatalog } from './lib/runtime/editor-catalog';
 
 interface OdooConnectionDef extends NodeDef, OdooConnectionSettings {}
 
@@ -15,6 +16,8 @@ interface DeployedConnection extends OdooConnectionNode {
 const KEEP_SECRET = '__PWRD__';
 
 export = (RED: NodeAPI): void => {
+  const catalog = editorCatalog(RED);
+
   function OdooConnection(this: DeployedConnection, def: OdooConnectionDef) {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -25,6 +28,7 @@ export = (RED: NodeAPI): void => {
     this.client = client;
     this.onCircuitChange = (listener: (state: CircuitState) => void) => client.onCircuitChange(listener);
     this.on('close', (_removed: boolean, done: () => void) => {
+      catalog.forget(node.id);
       client.close();
       done();
     });
