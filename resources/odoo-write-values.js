@@ -40,7 +40,7 @@
     this.dialog = options.dialog;
     this.operation = $(options.operation);
     this.requiredLine = $(options.required);
-    this.list = $(options.list).css({ 'min-height': '60px' }).editableList({
+    this.list = $(options.list).editableList({
       addButton: 'field',
       removable: true,
       sortable: true,
@@ -66,11 +66,11 @@
     var lookup = $('<select class="odoo-values-lookup" style="width:120px"></select>').appendTo(top);
     Object.keys(LOOKUP_LABELS).forEach(function (k) { $('<option>').val(k).text(LOOKUP_LABELS[k]).appendTo(lookup); });
     lookup.val(rule.lookup || 'id');
-    var info = $('<div class="odoo-values-info form-tips" style="margin-top:2px"></div>').appendTo(row);
+    var info = $('<div class="odoo-values-info" style="margin-top:2px; font-size:0.9em; opacity:0.85"></div>').appendTo(row);
     var linesBox = $('<div class="odoo-values-lines" style="margin-top:4px"></div>').appendTo(row);
-    $('<div class="form-tips">').text('One line per element of the array; each line field from a property of the element:').appendTo(linesBox);
+    $('<div style="font-size:0.9em; opacity:0.85">').text('One line per element of the array; each line field from a property of the element:').appendTo(linesBox);
     var lines = $('<textarea class="odoo-values-lines-text" rows="2" style="width:100%; font-family:monospace" placeholder="product_id <- sku by name&#10;product_uom_qty <- qty"></textarea>').val(linesToText(rule.lines)).appendTo(linesBox);
-    var linesError = $('<div class="form-tips" style="color: var(--red-ui-text-color-error, #d6615f)"></div>').appendTo(linesBox);
+    var linesError = $('<div class="odoo-values-lines-error" style="font-size:0.9em; color: var(--red-ui-text-color-error, #d6615f)"></div>').appendTo(linesBox);
     row.data('rule', rule);
     field.autoComplete({
       minLength: 0,
@@ -162,7 +162,7 @@
       return;
     }
     var set = rules.map(function (r) { return r.field; });
-    var missing = fields.filter(function (f) { return f.required && !f.readonly && set.indexOf(f.name) < 0; });
+    var missing = fields.filter(function (f) { return f.required && !f.hasDefault && !f.readonly && set.indexOf(f.name) < 0; });
     this.requiredLine.show()
       .toggleClass('odoo-values-missing', missing.length > 0)
       .css('color', missing.length ? 'var(--red-ui-text-color-error, #d6615f)' : '')

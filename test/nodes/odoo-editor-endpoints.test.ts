@@ -16,6 +16,7 @@ interface FieldEntry {
   label: string;
   type: string;
   required: boolean;
+  hasDefault: boolean;
   stored: boolean;
   relation?: string;
 }
@@ -43,6 +44,8 @@ describe('odoo-connection picker endpoints', function () {
     const fields = res.body.items as FieldEntry[];
     const partner = fields.find((f) => f.name === 'partner_id') as FieldEntry;
     assert.deepEqual([partner.label, partner.type, partner.required, partner.stored, partner.relation], ['Customer', 'many2one', true, true, 'res.partner']);
+    assert.equal(partner.hasDefault, false);
+    assert.equal((fields.find((f) => f.name === 'name') as FieldEntry).hasDefault, true, 'the order number comes from a sequence');
     const total = fields.find((f) => f.name === 'amount_total') as FieldEntry;
     assert.equal(total.stored, false, 'computed amounts are not stored');
     const methods = await helper.request().get('/odoo-connection/conn/methods').query({ model: 'sale.order' }).expect(200);

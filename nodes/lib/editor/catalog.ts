@@ -23,6 +23,8 @@ export interface FieldEntry {
   label: string;
   type: string;
   required: boolean;
+  /** Odoo fills it on create when it is not given (from default_get): a required field with a default need not be set. */
+  hasDefault: boolean;
   readonly: boolean;
   /** Stored in the database: the only fields a natural upsert key can search on reliably. */
   stored: boolean;
@@ -120,7 +122,13 @@ export class OdooCatalog {
       const described = await client.call<Record<string, Record<string, unknown>>>(name, 'fields_get', {
         attributes: ['string', 'type', 'required', 'readonly', 'store', 'relation', 'selection', 'help'],
       });
-      return fieldEntries(described);
+      const entries = fieldEntries(described);
+      const required = entries.filter((f) => f.required).map((f) => f.name);
+      if (required.length === 0) return entries;
+      // Only a hint for the dialog: a server that refuses default_get leaves every required field flagged.
+      const defaults = await client.call<Record<string, unknown>>(name, 'default_get', { fields: required }).catch(() => ({}));
+      for (const f of entries) f.hasDefault = Object.prototype.hasOwnProperty.call(defaults, f.name);
+      return entries;
     });
   }
 
@@ -183,6 +191,7 @@ export function fieldEntries(described: Record<string, Record<string, unknown>>)
         label: typeof f.string === 'string' ? f.string : name,
         type: typeof f.type === 'string' ? f.type : 'unknown',
         required: f.required === true,
+        hasDefault: false,
         readonly: f.readonly === true,
         stored: f.store !== false,
       };

@@ -76,9 +76,25 @@ describe('editor catalog', () => {
   it('describes fields with label, type, required, stored and relation, sorted by name', () => {
     const entries = fieldEntries(PARTNER_FIELDS);
     assert.deepEqual(entries.map((f) => f.name), ['active', 'country_id', 'display_name', 'name']);
-    assert.deepEqual(entries[1], { name: 'country_id', label: 'Country', type: 'many2one', required: false, readonly: false, stored: true, relation: 'res.country' });
+    assert.deepEqual(entries[1], { name: 'country_id', label: 'Country', type: 'many2one', required: false, hasDefault: false, readonly: false, stored: true, relation: 'res.country' });
     assert.equal(entries[2].stored, false);
     assert.equal(entries[2].readonly, true);
+  });
+
+  it('marks required fields Odoo fills itself (default_get), and keeps the list when default_get fails', async () => {
+    let refuse = false;
+    const odoo = fakeOdoo(({ method, args }) => {
+      if (method === 'fields_get') return { name: { type: 'char', required: true }, partner_id: { type: 'many2one', required: true }, note: { type: 'text' } };
+      if (refuse) throw new Error('no default_get');
+      assert.deepEqual(args, { fields: ['name', 'partner_id'] });
+      return { name: 'New' };
+    });
+    const catalog = new OdooCatalog({ clientOf: () => odoo.client });
+    const fields = (await catalog.fields('c', 'sale.order')).items;
+    assert.deepEqual(fields.map((f) => [f.name, f.required, f.hasDefault]), [['name', true, true], ['note', false, false], ['partner_id', true, false]]);
+    refuse = true;
+    const without = (await catalog.fields('c', 'sale.order', true)).items;
+    assert.deepEqual(without.map((f) => f.hasDefault), [false, false, false]);
   });
 
   it('offers a model its own actions, archive when it has active, and the chatter', async () => {
