@@ -30,7 +30,7 @@
     this.builderButton.on('click', function () { self.showBuilder(true); });
     this.jsonButton.on('click', function () { self.showJson(); });
     this.tree = D.fromSetting($(options.domain).typedInput('value'), $(options.domain).typedInput('type'), $(options.builder).val());
-    this.countLine = $('<div class="odoo-domain-count form-tips" style="margin-top:6px"></div>');
+    this.countLine = $('<div class="odoo-domain-count form-tips" style="margin-top:6px; display:none"></div>');
     this.countTimer = null;
     this.dialog.onFields(function () { self.scheduleCount(); });
     if (this.tree) this.showBuilder(false);
@@ -196,9 +196,10 @@
     var self = this;
     if (this.mode !== 'builder' || !this.tree) return;
     if (!this.dialog.current) {
-      this.countLine.text('');
+      this.countLine.text('').hide();
       return;
     }
+    this.countLine.show();
     if (D.isDynamic(this.tree)) {
       this.countLine.attr('data-count', '').text('Values come from the message: the count is known when a message arrives.');
       return;

@@ -107,7 +107,7 @@ export async function openNode(page: Page, id: string): Promise<void> {
 /** Clicks Done in the open edit dialog. */
 export async function closeDialog(page: Page, button: 'done' | 'cancel' = 'done'): Promise<void> {
   await page.locator(button === 'done' ? '#node-dialog-ok' : '#node-dialog-cancel').click();
-  await page.locator('.red-ui-tray').waitFor({ state: 'detached' });
+  await page.waitForFunction(() => document.querySelectorAll('.red-ui-tray').length === 0);
 }
 
 /** Deploys and waits for Node-RED to confirm it. */
@@ -124,11 +124,11 @@ export async function pickCompletion(page: Page, text: string): Promise<void> {
   await option.click();
 }
 
-/** Writes a screenshot of the open edit dialog to docs/images/<name>.png. */
+/** Writes a screenshot of the topmost edit dialog to docs/images/<name>.png. */
 export async function screenshotDialog(page: Page, name: string): Promise<string> {
   fs.mkdirSync(IMAGES, { recursive: true });
   const file = path.join(IMAGES, `${name}.png`);
-  await page.locator('.red-ui-tray').first().screenshot({ path: file });
+  await page.locator('.red-ui-tray').last().screenshot({ path: file });
   return file;
 }
 
