@@ -7,7 +7,8 @@
 (function () {
   'use strict';
   if (window.OdooDomainBuilder) return;
-  var D = window.OdooDomain;
+  // Set when a builder is made: the editor loads resource scripts in no fixed order.
+  var D = null;
   var VALUE_TYPES = ['str', 'num', 'bool', 'json', 'msg', 'flow', 'global', 'env', 'jsonata'];
   var GROUP_LABELS = { and: 'all of (AND)', or: 'any of (OR)', not: 'none of (NOT)' };
 
@@ -18,6 +19,7 @@
    */
   function Builder(options) {
     var self = this;
+    D = window.OdooDomain;
     this.options = options;
     this.dialog = options.dialog;
     this.container = $(options.container).addClass('odoo-domain-builder');

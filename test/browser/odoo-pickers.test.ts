@@ -79,6 +79,8 @@ describe('editor: Odoo pickers in Chromium against npm start', function () {
   afterEach(async function () {
     if (this.currentTest?.state === 'failed' && editor) await editor.page.screenshot({ path: `${os.tmpdir()}/odoo-mw-browser-failure.png` });
     if (this.currentTest?.state === 'failed' && editor) console.log(`      page errors: ${JSON.stringify(editor.errors)}\n${app?.output().slice(-3000)}`);
+    const scriptErrors = editor?.errors.filter((e) => !e.startsWith('Failed to load resource')) ?? [];
+    assert.deepEqual(scriptErrors, [], 'no script error in the editor');
   });
 
   it('a node dropped from the palette takes the only connection', async () => {

@@ -72,17 +72,18 @@ export async function openEditor(base: string): Promise<EditorPage> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const errors: string[] = [];
-  page.on('pageerror', (err) => errors.push(err.message));
+  page.on('pageerror', (err) => errors.push(err.stack ?? err.message));
   page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
+    // The editor reports a failing oneditprepare/oneditsave as a warning (or a log line) and goes on.
+    if (m.type() === 'error' || /^(oneditprepare|oneditsave|oneditcancel|Definition error)/.test(m.text())) errors.push(m.text());
   });
   await page.goto(base);
   await page.waitForFunction(() => {
     const red = (window as unknown as { RED?: { nodes?: { getType(t: string): unknown } } }).RED;
     return Boolean(red?.nodes?.getType('odoo-read')) && document.querySelector('#red-ui-palette .red-ui-palette-node') !== null;
   }, undefined, { timeout: 30_000 });
-  // The welcome tour and update notices would cover the canvas.
-  await page.evaluate(() => document.querySelectorAll('.red-ui-notification').forEach((n) => n.remove()));
+  // Start-up notices would cover the canvas; closed the way their close button does.
+  await page.evaluate(() => document.querySelectorAll('.red-ui-notification').forEach((n) => (n as HTMLElement & { close?: () => void }).close?.()));
   return {
     browser,
     page,
@@ -114,7 +115,7 @@ export async function closeDialog(page: Page, button: 'done' | 'cancel' = 'done'
 export async function deploy(page: Page): Promise<void> {
   await page.locator('#red-ui-header-button-deploy').click();
   await page.locator('.red-ui-notification', { hasText: 'Successfully deployed' }).waitFor({ timeout: 15_000 });
-  await page.evaluate(() => document.querySelectorAll('.red-ui-notification').forEach((n) => n.remove()));
+  await page.evaluate(() => document.querySelectorAll('.red-ui-notification').forEach((n) => (n as HTMLElement & { close?: () => void }).close?.()));
 }
 
 /** Picks `text` from the autocomplete menu open under the focused input. */
