@@ -9,6 +9,8 @@
   if (window.OdooMiddlewareEditor) return;
 
   var answers = {};
+  // After a refresh, each distinct list is asked of Odoo once more past the server's cache.
+  var refreshed = {};
   // Fields per "connection|model", kept for the nodes' validate functions (unknown fields are flagged).
   var knownFields = {};
 
@@ -26,6 +28,8 @@
   function get(connection, path, params, refresh) {
     var key = connection + '|' + path + '|' + JSON.stringify(params);
     if (!refresh && answers[key]) return answers[key];
+    if (refreshed[connection] && !refreshed[connection][key]) refresh = true;
+    if (refreshed[connection]) refreshed[connection][key] = true;
     var query = $.extend({}, params, refresh ? { refresh: '1' } : {});
     var answer = new Promise(function (resolve, reject) {
       $.ajax({ url: 'odoo-connection/' + encodeURIComponent(connection) + '/' + path, data: query, dataType: 'json' })
@@ -77,21 +81,31 @@
     this.current = null;
     this.status = $('<div>', { class: 'odoo-picker-status form-tips', style: 'display:flex; align-items:center; gap:6px; padding:4px 8px; margin-bottom:8px' }).appendTo(options.status);
     this.statusText = $('<span>', { class: 'odoo-picker-status-text', style: 'flex:1' }).appendTo(this.status);
-    this.refreshButton = $('<button type="button" class="red-ui-button red-ui-button-small odoo-picker-refresh" title="Load models and fields from Odoo again"><i class="fa fa-refresh"></i></button>')
+    this.refreshButton = $('<button type="button" class="red-ui-button red-ui-button-small odoo-picker-refresh"><i class="fa fa-refresh"></i></button>')
       .appendTo(this.status)
-      .on('click', function () { self.load(true); });
+      .on('click', function () { self.refresh(); });
     RED.popover.tooltip(this.refreshButton, 'Load models and fields from Odoo again');
     var timer = null;
     var later = function () {
       clearTimeout(timer);
-      timer = setTimeout(function () { self.load(false); }, 300);
+      timer = setTimeout(function () { self.load(); }, 300);
     };
     $(options.connection).on('change', later);
     $(options.model).on('change', later);
-    this.load(false);
+    this.load();
   }
 
   Dialog.prototype.connection = function () { return connectionOf(this.options.connection); };
+
+  /** Forgets what this connection answered (models, fields, methods) and loads the fields again from Odoo. */
+  Dialog.prototype.refresh = function () {
+    var connection = this.connection();
+    Object.keys(answers).forEach(function (key) {
+      if (key.indexOf(connection + '|') === 0) delete answers[key];
+    });
+    refreshed[connection] = {};
+    return this.load();
+  };
 
   /** The model typed in the dialog, or '' when it comes from the message / context / JSONata. */
   Dialog.prototype.model = function () {
@@ -107,7 +121,7 @@
   };
 
   /** Loads the fields of the current model (and checks that Odoo answers). */
-  Dialog.prototype.load = function (refresh) {
+  Dialog.prototype.load = function () {
     var self = this;
     var connection = this.connection();
     var model = this.model();
@@ -124,7 +138,7 @@
       return Promise.resolve(null);
     }
     this.say('Loading fields of ' + model + ' from Odoo…', 'loading');
-    var request = get(connection, 'fields', { model: model }, refresh);
+    var request = get(connection, 'fields', { model: model }, false);
     this.pending = request;
     return request.then(function (answer) {
       if (self.pending !== request) return null;

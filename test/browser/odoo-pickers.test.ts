@@ -158,6 +158,47 @@ describe('editor: Odoo pickers in Chromium against npm start', function () {
     await closeDialog(page);
   });
 
+  it('odoo-read: a condition valued from the message makes the domain an expression built per request; refresh asks Odoo again', async () => {
+    await openNode(page, 'b0000000000read1');
+    const status = page.locator('.odoo-picker-status[data-state="ready"]');
+    await status.waitFor();
+    const before = await status.innerText();
+    await page.waitForTimeout(1100);
+    await page.locator('.odoo-picker-refresh').click();
+    await page.waitForFunction((old) => {
+      const el = document.querySelector('.odoo-picker-status[data-state="ready"]');
+      return el !== null && el.textContent !== old;
+    }, before);
+    assert.match(await status.innerText(), /^\d+ fields of res\.partner from Odoo \(as of \d\d:\d\d:\d\d\)$/);
+
+    await page.locator('.odoo-domain-add-condition').first().click();
+    const condition = page.locator('.odoo-domain-condition').last();
+    await condition.locator('.odoo-domain-field').fill('name');
+    await condition.locator('.odoo-domain-field').dispatchEvent('change');
+    await condition.locator('.odoo-domain-operator').selectOption('ilike');
+    await condition.locator('.red-ui-typedInput-type-select').click();
+    await page.locator('.red-ui-typedInput-options:visible a', { hasText: 'msg.' }).first().click();
+    const value = condition.locator('.odoo-domain-value + .red-ui-typedInput-container input.red-ui-typedInput-input');
+    await value.fill('req.query.q');
+    await value.dispatchEvent('change');
+    await page.locator('.odoo-domain-count', { hasText: 'Values come from the message' }).waitFor();
+    await closeDialog(page);
+    const saved = await page.evaluate(() => {
+      const n = (window as unknown as { RED: { nodes: { node(id: string): Record<string, unknown> } } }).RED.nodes.node('b0000000000read1');
+      return { domain: n.domain, domainType: n.domainType };
+    });
+    assert.deepEqual(saved, { domain: '[["is_company", "=", true], ["name", "ilike", req.query.q]]', domainType: 'jsonata' });
+    await deploy(page);
+    const rows = (await (await fetch(`${app?.base}/browser/read?q=azure`)).json()) as Array<Record<string, unknown>>;
+    assert.deepEqual(rows.map((r) => r.name), ['Azure Interior']);
+    await openNode(page, 'b0000000000read1');
+    assert.equal(await page.locator('.odoo-domain-condition').count(), 2, 'the builder reopens the expression it wrote');
+    await page.locator('.odoo-domain-remove-condition').last().click();
+    await page.locator('.odoo-domain-count[data-count="7"]').waitFor();
+    await closeDialog(page);
+    await deploy(page);
+  });
+
   it('odoo-write: sale.order from the picker, values set row by row with a customer found by email and lines from the items; the deployed flow creates the order', async () => {
     await openNode(page, 'b000000000write1');
     await pickModel(page, 'sale.or', 'sale.order');
