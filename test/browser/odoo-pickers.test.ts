@@ -266,6 +266,13 @@ describe('editor: Odoo pickers in Chromium against npm start', function () {
     await key.fill('client_order_ref');
     await key.dispatchEvent('keyup');
     await page.locator('.odoo-picker-warning').first().waitFor({ state: 'hidden' });
+    const verdicts = await page.evaluate(() => {
+      const RED = (window as unknown as { RED: { nodes: { node(id: string): Record<string, unknown>; getType(t: string): { defaults: Record<string, { validate(v: unknown, opt: unknown): unknown }> } } } }).RED;
+      const node = RED.nodes.node('b000000000write1');
+      const check = RED.nodes.getType('odoo-write').defaults.values.validate;
+      return [check.call(node, [{ field: 'partner_id' }, { field: 'no_such' }], {}), check.call(node, [{ field: 'partner_id' }], {})];
+    });
+    assert.deepEqual(verdicts, ['sale.order has no field no_such', true], 'a values row naming a field sale.order lacks makes the node invalid');
     await closeDialog(page, 'cancel');
   });
 
