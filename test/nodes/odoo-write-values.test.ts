@@ -1,11 +1,17 @@
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { adminKey, callSandbox, caught, collect, connection, tab, useSandbox, type Msg } from '../helpers/odoo';
 import { helper, initRuntime } from '../helpers/runtime';
-import type { Sandbox } from '../../sandbox';
+import { SANDBOX_DEFAULTS, type Sandbox } from '../../sandbox';
 import connectionNode = require('../../nodes/odoo-connection');
 import writeNode = require('../../nodes/odoo-write');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const injectNode = require('@node-red/nodes/core/common/20-inject.js');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const commentNode = require('@node-red/nodes/core/common/90-comment.js');
 
 initRuntime();
 
@@ -84,5 +90,25 @@ describe('odoo-write values editor (real runtime, sandbox over HTTP)', function 
     const [done] = await ok;
     const [row] = await callSandbox<Records>(sb, 'res.partner', 'read', { ids: [done.payload], fields: ['name'] });
     assert.equal(row.name, 'Plain payload');
+  });
+
+  it('the shipped odoo-write example creates a sales order from the shop order with its values rows', async () => {
+    const file = path.resolve(__dirname, '..', '..', '..', 'flows', 'examples', 'odoo-write.json');
+    const flow = (JSON.parse(fs.readFileSync(file, 'utf8')) as Array<Record<string, unknown> & { id: string; type: string }>).map((n) => (n.type === 'debug' ? { id: n.id, type: 'helper', z: n.z } : n));
+    process.env.ODOO_URL = sb.url;
+    process.env.ODOO_DB = SANDBOX_DEFAULTS.database;
+    process.env.ODOO_API_KEY = SANDBOX_DEFAULTS.apiKey;
+    try {
+      await helper.load([connectionNode, writeNode, injectNode, commentNode], flow, {});
+      const written = collect('8e2a1b3c4d5e6f13', 1);
+      (helper.getNode('8e2a1b3c4d5e6f11') as unknown as { receive(msg: unknown): void }).receive({});
+      const [msg] = await written;
+      const [order] = await callSandbox<Records>(sb, 'sale.order', 'read', { ids: [msg.payload], fields: ['partner_id', 'client_order_ref', 'order_line'] });
+      assert.deepEqual([(order.partner_id as [number, string])[1], order.client_order_ref, (order.order_line as number[]).length], ['Deco Addict', 'WEB-1001', 2]);
+    } finally {
+      delete process.env.ODOO_URL;
+      delete process.env.ODOO_DB;
+      delete process.env.ODOO_API_KEY;
+    }
   });
 });
