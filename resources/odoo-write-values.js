@@ -62,7 +62,7 @@
     var value = $('<input type="text" class="odoo-values-value" style="width:100%">').appendTo(valueWrap);
     value.typedInput({ types: VALUE_TYPES, default: rule.type || 'msg' });
     value.typedInput('type', rule.type || 'msg');
-    value.typedInput('value', rule.value === undefined ? 'payload.' : rule.value);
+    value.typedInput('value', rule.value === undefined ? 'payload' : rule.value);
     var lookup = $('<select class="odoo-values-lookup" style="width:120px"></select>').appendTo(top);
     Object.keys(LOOKUP_LABELS).forEach(function (k) { $('<option>').val(k).text(LOOKUP_LABELS[k]).appendTo(lookup); });
     lookup.val(rule.lookup || 'id');
