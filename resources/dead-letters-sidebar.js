@@ -91,7 +91,8 @@
     var head = $('<div>').appendTo(r);
     $('<input type="checkbox" class="dl-select">').attr('title', t('selectOne')).data('id', item.id).appendTo(head);
     $('<b>').css({ marginLeft: '4px' }).text(item.errorKind || 'unknown').appendTo(head);
-    $('<span>').css({ marginLeft: '6px', opacity: 0.8 }).text(new Date(item.createdAt).toLocaleString() + ' · ' + item.status + ' · ' + item.attempts + ' attempt(s)').appendTo(head);
+    $('<span class="dl-time">').css({ marginLeft: '6px', opacity: 0.8 }).text(new Date(item.createdAt).toLocaleString()).appendTo(head);
+    $('<span>').css({ opacity: 0.8 }).text(' · ' + item.status + ' · ' + item.attempts + ' attempt(s)').appendTo(head);
     $('<div>').text((item.errorCode ? item.errorCode + ': ' : '') + (item.errorMessage || '')).appendTo(r);
     var meta = [flowName(item.flowId), item.reason, item.correlationId ? 'correlation ' + item.correlationId : '']
       .concat(item.droppedPaths && item.droppedPaths.length ? ['dropped: ' + item.droppedPaths.join(', ')] : [])

@@ -112,7 +112,7 @@
       if (port === null) { name.append(text('div', '→ no output', { 'font-size': '11px', opacity: 0.8 }).addClass('trace-output')); }
       var row = $('<tr class="trace-hop">').css({ cursor: 'pointer' }).attr('title', 'show this node in its flow').append(
         name,
-        text('td', formatTime(s.start)),
+        text('td', formatTime(s.start)).addClass('trace-time'),
         text('td', ms),
         $('<td>').css({ width: '30%' }).append(bar)
       ).on('click', function (e) { e.preventDefault(); RED.view.reveal(s.nodeId, true); });
@@ -153,7 +153,8 @@
               .attr('title', 'show the hops of this trace').on('click', function () { lookUp(t.correlationId); });
             row.append(text('div', t.correlationId, { 'font-family': 'monospace', 'word-break': 'break-all' }));
             var where = [flowLabel(t.flowId), endpointOf(t.nodeId)].filter(Boolean).join(' · ');
-            row.append(text('div', (where ? where + ' · ' : '') + t.hops + ' hops' + (t.errors ? ', ' + t.errors + ' failed' : '') + ' · ' + formatTime(t.start), { color: t.errors ? '#c00' : '#888', 'font-size': '11px' }));
+            row.append(text('div', (where ? where + ' · ' : '') + t.hops + ' hops' + (t.errors ? ', ' + t.errors + ' failed' : '') + ' · ', { color: t.errors ? '#c00' : '#888', 'font-size': '11px' })
+              .append(text('span', formatTime(t.start)).addClass('trace-time')));
             result.append(row);
           });
         })

@@ -6,7 +6,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import { PNG } from 'pngjs';
 import { freePort, startProcess, type RunningProcess } from './process';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -125,12 +126,43 @@ export async function pickCompletion(page: Page, text: string): Promise<void> {
   await option.click();
 }
 
-/** Writes a screenshot of the topmost edit dialog to docs/images/<name>.png. */
-export async function screenshotDialog(page: Page, name: string): Promise<string> {
+/** Clock times that differ on every run (a list's "as of", a letter's date, a hop's start), masked in screenshots. */
+export const TIME_MASK = ['.odoo-picker-status', '.dl-time', '.trace-time'];
+
+/**
+ * Writes a PNG to docs/images/<name>.png unless the committed one shows the same picture: font rasterising
+ * differs by a few pixels between runs, which would otherwise make every run rewrite every image.
+ */
+export function writeImage(name: string, png: Buffer): string {
   fs.mkdirSync(IMAGES, { recursive: true });
   const file = path.join(IMAGES, `${name}.png`);
-  await page.locator('.red-ui-tray').last().screenshot({ path: file });
+  if (fs.existsSync(file) && samePicture(fs.readFileSync(file), png)) return file;
+  fs.writeFileSync(file, png);
   return file;
+}
+
+/** Same size, and at most 0.01 % of the pixels differ by more than a faint anti-aliasing step (a changed word is hundreds). */
+export function samePicture(a: Buffer, b: Buffer): boolean {
+  const x = PNG.sync.read(a);
+  const y = PNG.sync.read(b);
+  if (x.width !== y.width || x.height !== y.height) return false;
+  let differing = 0;
+  for (let i = 0; i < x.data.length; i += 4) {
+    const d = Math.max(Math.abs(x.data[i] - y.data[i]), Math.abs(x.data[i + 1] - y.data[i + 1]), Math.abs(x.data[i + 2] - y.data[i + 2]));
+    if (d > 16) differing++;
+  }
+  return differing <= (x.width * x.height) / 10_000;
+}
+
+/** Writes a screenshot of the topmost edit dialog to docs/images/<name>.png, clock times masked. */
+export async function screenshotDialog(page: Page, name: string): Promise<string> {
+  return screenshotOf(page, page.locator('.red-ui-tray').last(), name);
+}
+
+/** Writes a screenshot of one element to docs/images/<name>.png, clock times and `mask` masked, animations stopped. */
+export async function screenshotOf(page: Page, target: Locator, name: string, mask: Locator[] = []): Promise<string> {
+  const png = await target.screenshot({ animations: 'disabled', caret: 'hide', mask: [...TIME_MASK.map((s) => page.locator(s)), ...mask], maskColor: '#e8e8e8' });
+  return writeImage(name, png);
 }
 
 /** Drags a node type from the palette onto the canvas; resolves with the new node's id. */
