@@ -7,6 +7,8 @@ import { parseOverrideList, parsePolicy, RetryController } from './lib/retry';
 import { realTimers } from './lib/dlq/replay-queue';
 import { deadLetterRegistry, type ReplayTarget } from './lib/dlq/registry';
 import { mountDeadLetterRoutes, type AdminApp, type RouteHandler } from './lib/dlq/routes';
+import { instruments, nodeLabel } from './lib/ops/instruments';
+import { installOps } from './lib/runtime/ops';
 
 interface MiddlewareRetryDef extends NodeDef {
   store: string;
@@ -38,6 +40,7 @@ function replayRate(value: unknown): number {
 const mountedApps = new WeakSet<object>();
 
 export = (RED: NodeAPI): void => {
+  installOps(RED);
   if (!mountedApps.has(RED.httpAdmin)) {
     mountedApps.add(RED.httpAdmin);
     mountDeadLetterRoutes(
@@ -75,6 +78,7 @@ export = (RED: NodeAPI): void => {
         flowIdOf: (id) => (RED.nodes.getNode(id) as Node | null)?.z,
         resend: (msg) => node.send([msg as NodeMessageInFlow, null]),
         deadLettered: (msg) => node.send([null, msg as NodeMessageInFlow]),
+        onRetryScheduled: () => instruments.retries.inc({ node: nodeLabel(def) }),
         status: (s) => node.status(s),
         reportError: (err, msg) => node.error(toMiddlewareError(err), msg as NodeMessageInFlow | undefined),
       });

@@ -1,8 +1,11 @@
+import { createHash } from 'node:crypto';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { Request, Response } from 'express';
 import { MiddlewareError, toMiddlewareError } from './lib/errors';
 import { createOdooClient, type OdooClientWithState } from './lib/odoo';
-import type { CircuitState, KeyExpiry, OdooConnectionOptions } from './lib/odoo/types';
+import type { CircuitState, KeyExpiry, OdooConnectionOptions, PauseInfo } from './lib/odoo/types';
+import { instruments, nodeLabel } from './lib/ops/instruments';
+import { installOps } from './lib/runtime/ops';
 import {
   connectionOptions,
   environmentOf,
@@ -22,7 +25,16 @@ interface DeployedConnection extends OdooConnectionNode {
 /** What the editor sends for a password field whose value it does not hold. */
 const KEEP_SECRET = '__PWRD__';
 
+/** A pause outlives a redeploy with the same credentials (a changed credential is the fix, so it resumes). */
+const pausedConnections = new Map<string, { credentials: string; info: PauseInfo }>();
+
+function credentialFingerprint(options: OdooConnectionOptions): string {
+  const parts = [options.url, options.database, options.login, options.apiKey, options.apiKey2, options.password];
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+}
+
 export = (RED: NodeAPI): void => {
+  installOps(RED);
   function OdooConnection(this: DeployedConnection, def: OdooConnectionDef) {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -37,14 +49,37 @@ export = (RED: NodeAPI): void => {
       node.error(message);
       options = { ...connectionOptions({ ...def, allowRead: '', allowWrite: '', maxRecords: '' }, this.credentials ?? {}, lookup), configurationError: message };
     }
+    const credentials = credentialFingerprint(options);
+    const remembered = pausedConnections.get(node.id);
+    if (remembered && remembered.credentials !== credentials) pausedConnections.delete(node.id);
+    else if (remembered) options = { ...options, paused: remembered.info };
     this.options = options;
     this.environment = environmentOf(def);
-    const client: OdooClientWithState = createOdooClient(options, { log: { debug: (text) => node.debug(text), warn: (text) => node.warn(text) } });
+    const label = nodeLabel(def);
+    const client: OdooClientWithState = createOdooClient(options, {
+      log: { debug: (text) => node.debug(text), warn: (text) => node.warn(text) },
+      observer: instruments.callObserver(label),
+    });
     this.client = client;
     this.onCircuitChange = (listener: (state: CircuitState) => void) => client.onCircuitChange(listener);
     this.keyExpiry = () => client.keyExpiry;
     this.onKeyExpiry = (listener: (expiry: KeyExpiry) => void) => client.onKeyExpiry(listener);
-    this.on('close', (_removed: boolean, done: () => void) => {
+    this.paused = () => client.paused;
+    this.onPauseChange = (listener: (paused: PauseInfo | undefined) => void) => client.onPauseChange(listener);
+    const unwatch = instruments.watchConnection(label, { circuitState: () => client.circuitState, keyExpiry: () => client.keyExpiry, paused: () => client.paused });
+    const unsubscribePause = client.onPauseChange((info) => {
+      if (!info) {
+        pausedConnections.delete(node.id);
+        node.log(`Odoo connection ${label} resumed`);
+        return;
+      }
+      pausedConnections.set(node.id, { credentials, info });
+      node.error(`Odoo connection ${label} paused: ${info.reason}. Calls fail at once (kind paused) until the connection is resumed from its dialog or deployed with changed credentials`);
+    });
+    this.on('close', (removed: boolean, done: () => void) => {
+      unwatch();
+      unsubscribePause();
+      if (removed) pausedConnections.delete(node.id);
       client.close();
       done();
     });
@@ -52,6 +87,26 @@ export = (RED: NodeAPI): void => {
 
   RED.nodes.registerType('odoo-connection', OdooConnection as unknown as Parameters<NodeAPI['nodes']['registerType']>[1], {
     credentials: { apiKey: { type: 'password' }, password: { type: 'password' }, apiKey2: { type: 'password' } },
+  });
+
+  RED.httpAdmin.get('/odoo-connection/:id/state', RED.auth.needsPermission('odoo-connection.read'), (req: Request, res: Response) => {
+    const deployed = RED.nodes.getNode(String(req.params.id)) as DeployedConnection | null;
+    if (!deployed) {
+      res.status(404).json({ error: { code: 'ODOO_NOT_DEPLOYED', message: `odoo-connection ${String(req.params.id)} is not deployed` } });
+      return;
+    }
+    const client = deployed.client as OdooClientWithState;
+    res.json({ paused: client.paused ?? null, circuitState: client.circuitState });
+  });
+
+  RED.httpAdmin.post('/odoo-connection/:id/resume', RED.auth.needsPermission('odoo-connection.write'), (req: Request, res: Response) => {
+    const deployed = RED.nodes.getNode(String(req.params.id)) as DeployedConnection | null;
+    if (!deployed) {
+      res.status(404).json({ error: { code: 'ODOO_NOT_DEPLOYED', message: `odoo-connection ${String(req.params.id)} is not deployed` } });
+      return;
+    }
+    const resumed = (deployed.client as OdooClientWithState).resume();
+    res.json({ resumed, paused: null });
   });
 
   // Tests the settings shown in the editor (saved or not); secrets the editor does not hold come from the deployed

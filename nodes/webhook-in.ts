@@ -7,6 +7,8 @@ import { MemoryReplayGuard, ReplayGuard, StoreReplayGuard } from './lib/webhook/
 import { compileSchema, DEFAULT_MAX_BODY_BYTES, ReceiveOutcome, WebhookReceiver, WebhookRejection } from './lib/webhook/receiver';
 import { DEFAULT_STRIPE_TOLERANCE_SEC, SIGNATURE_SCHEMES, SignatureScheme } from './lib/webhook/signatures';
 import { bodyConsumed, keepRawBody, type ExpressApp } from './lib/webhook/raw-routes';
+import { instruments, nodeLabel } from './lib/ops/instruments';
+import { installOps } from './lib/runtime/ops';
 
 type Method = 'post' | 'put' | 'patch' | 'delete';
 
@@ -73,6 +75,7 @@ function sendError(res: Response, status: number, code: string, message: string,
 }
 
 export = (RED: NodeAPI): void => {
+  installOps(RED);
   function WebhookIn(this: Node<WebhookInCredentials>, def: WebhookInDef) {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -119,7 +122,9 @@ export = (RED: NodeAPI): void => {
       : undefined;
 
     const credentials = node.credentials ?? {};
+    const metricLabel = nodeLabel(def);
     const receiver = new WebhookReceiver({
+      onOutcome: (outcome) => instruments.webhookRequests.inc({ node: metricLabel, outcome }),
       signature: {
         scheme,
         secrets: [credentials.secret || envSecret(def.secretEnv), credentials.previousSecret ?? ''],

@@ -30,8 +30,9 @@ export function handleWithConnection<T>(
   };
   const unsubscribe = connection?.onCircuitChange((state) => show(statusForCircuit(state)));
   const unsubscribeKey = connection?.onKeyExpiry?.(() => show(shown));
+  const unsubscribePause = connection?.onPauseChange?.((paused) => show(paused ? failed('paused: credentials') : cleared()));
   if (!connection) node.status(failed('no connection'));
-  else show(cleared());
+  else show(connection.paused?.() ? failed('paused: credentials') : cleared());
 
   const run = async (msg: OdooMessage, send: Send): Promise<T> => {
     if (!connection?.client) throw new ValidationError(`${type} has no odoo-connection configured: open the node and pick a connection`, { property: 'connection' });
@@ -54,6 +55,7 @@ export function handleWithConnection<T>(
   node.on('close', (_removed: boolean, done: () => void) => {
     unsubscribe?.();
     unsubscribeKey?.();
+    unsubscribePause?.();
     node.status(cleared());
     done();
   });
