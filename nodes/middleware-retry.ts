@@ -8,7 +8,7 @@ import { realTimers } from './lib/dlq/replay-queue';
 import { deadLetterRegistry, type ReplayTarget } from './lib/dlq/registry';
 import { mountDeadLetterRoutes, type AdminApp, type RouteHandler } from './lib/dlq/routes';
 import { instruments, nodeLabel } from './lib/ops/instruments';
-import { installOps } from './lib/runtime/ops';
+import { installOps, settingsMasker } from './lib/runtime/ops';
 
 interface MiddlewareRetryDef extends NodeDef {
   store: string;
@@ -41,12 +41,15 @@ const mountedApps = new WeakSet<object>();
 
 export = (RED: NodeAPI): void => {
   installOps(RED);
+  const masker = settingsMasker(RED);
   if (!mountedApps.has(RED.httpAdmin)) {
     mountedApps.add(RED.httpAdmin);
     mountDeadLetterRoutes(
       RED.httpAdmin as unknown as AdminApp,
       (permission) => RED.auth.needsPermission(permission) as unknown as RouteHandler,
       deadLetterRegistry,
+      Date.now,
+      (body) => masker.maskValue(body),
     );
   }
 
@@ -80,7 +83,11 @@ export = (RED: NodeAPI): void => {
         deadLettered: (msg) => node.send([null, msg as NodeMessageInFlow]),
         onRetryScheduled: () => instruments.retries.inc({ node: nodeLabel(def) }),
         status: (s) => node.status(s),
-        reportError: (err, msg) => node.error(toMiddlewareError(err), msg as NodeMessageInFlow | undefined),
+        reportError: (err, msg) => {
+          const error = toMiddlewareError(err);
+          error.message = masker.maskText(error.message);
+          node.error(error, msg as NodeMessageInFlow | undefined);
+        },
       });
       controller = active;
       target = { nodeId: node.id, store, enqueueReplay: (letter, letterStore) => active.enqueueReplay(letter, letterStore) };

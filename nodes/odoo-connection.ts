@@ -5,7 +5,9 @@ import { MiddlewareError, toMiddlewareError } from './lib/errors';
 import { createOdooClient, type OdooClientWithState } from './lib/odoo';
 import type { CircuitState, KeyExpiry, OdooConnectionOptions, PauseInfo } from './lib/odoo/types';
 import { instruments, nodeLabel } from './lib/ops/instruments';
-import { installOps } from './lib/runtime/ops';
+import { installOps, settingsMasker } from './lib/runtime/ops';
+import { auditObserver, observers } from './lib/ops/audit/recorder';
+import type { AuditLog } from './lib/ops/audit/types';
 import {
   connectionOptions,
   environmentOf,
@@ -15,7 +17,10 @@ import {
 } from './lib/runtime/connection';
 import { envAccessFrom, envNamesUsed, envRefusal, storedSecretRefusal } from './lib/runtime/connection-test';
 
-interface OdooConnectionDef extends NodeDef, OdooConnectionSettings {}
+interface OdooConnectionDef extends NodeDef, OdooConnectionSettings {
+  /** middleware-store config node whose audit log records every write of this connection; blank: no audit. */
+  auditStore?: string;
+}
 
 interface DeployedConnection extends OdooConnectionNode {
   /** The resolved options the deployed client runs with (secrets included: never sent anywhere but its URL). */
@@ -56,9 +61,35 @@ export = (RED: NodeAPI): void => {
     this.options = options;
     this.environment = environmentOf(def);
     const label = nodeLabel(def);
+    const masker = settingsMasker(RED);
+    const auditStoreId = def.auditStore?.trim();
+    let auditProblem = '';
+    // Looked up at each write: the store node may start after this one, and may be redeployed on its own.
+    const auditLog = (): AuditLog | undefined => {
+      const provider = RED.nodes.getNode(auditStoreId ?? '') as (Node & { getAuditLog?: () => AuditLog }) | null;
+      try {
+        if (!provider?.getAuditLog) throw new Error(`auditStore ${auditStoreId ?? ''} is not a deployed middleware-store`);
+        return provider.getAuditLog();
+      } catch (err) {
+        const problem = err instanceof Error ? err.message : String(err);
+        if (problem !== auditProblem) node.error(`audit log unavailable, Odoo writes of ${label} are not audited: ${problem}`);
+        auditProblem = problem;
+        return undefined;
+      }
+    };
+    const audit = auditStoreId
+      ? auditObserver({
+          connection: label,
+          login: options.login,
+          log: auditLog,
+          masker,
+          onError: (err, record) =>
+            node.error(masker.maskText(`audit entry not written for ${record.model}.${record.method} ids [${record.ids.join(', ')}] (${record.outcome}): ${err instanceof Error ? err.message : String(err)}`)),
+        })
+      : undefined;
     const client: OdooClientWithState = createOdooClient(options, {
-      log: { debug: (text) => node.debug(text), warn: (text) => node.warn(text) },
-      observer: instruments.callObserver(label),
+      log: { debug: (text) => node.debug(masker.maskText(text)), warn: (text) => node.warn(masker.maskText(text)) },
+      observer: observers(instruments.callObserver(label), audit),
     });
     this.client = client;
     this.onCircuitChange = (listener: (state: CircuitState) => void) => client.onCircuitChange(listener);
@@ -74,7 +105,7 @@ export = (RED: NodeAPI): void => {
         return;
       }
       pausedConnections.set(node.id, { credentials, info });
-      node.error(`Odoo connection ${label} paused: ${info.reason}. Calls fail at once (kind paused) until the connection is resumed from its dialog or deployed with changed credentials`);
+      node.error(masker.maskText(`Odoo connection ${label} paused: ${info.reason}. Calls fail at once (kind paused) until the connection is resumed from its dialog or deployed with changed credentials`));
     });
     this.on('close', (removed: boolean, done: () => void) => {
       unwatch();

@@ -80,6 +80,8 @@ export interface CallOrigin {
   nodeName?: string;
   /** The business key of the message (`order S1234`). */
   businessKey?: string;
+  /** odoo-write's operation: create, write, unlink, call, upsert. */
+  operation?: string;
 }
 
 /** What the client reports after each call, sent or refused. */
