@@ -9,6 +9,7 @@ import { deadLetterRegistry, type ReplayTarget } from './lib/dlq/registry';
 import { mountDeadLetterRoutes, type AdminApp, type RouteHandler } from './lib/dlq/routes';
 import { instruments, nodeLabel } from './lib/ops/instruments';
 import { installOps, settingsMasker } from './lib/runtime/ops';
+import { deadLetterView } from './lib/ops/views';
 
 interface MiddlewareRetryDef extends NodeDef {
   store: string;
@@ -49,7 +50,7 @@ export = (RED: NodeAPI): void => {
       (permission) => RED.auth.needsPermission(permission) as unknown as RouteHandler,
       deadLetterRegistry,
       Date.now,
-      (body) => masker.maskValue(body),
+      deadLetterView(masker),
     );
   }
 

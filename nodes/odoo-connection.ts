@@ -96,6 +96,7 @@ export = (RED: NodeAPI): void => {
     this.keyExpiry = () => client.keyExpiry;
     this.onKeyExpiry = (listener: (expiry: KeyExpiry) => void) => client.onKeyExpiry(listener);
     this.paused = () => client.paused;
+    this.maskText = (text: string) => masker.maskText(text);
     this.onPauseChange = (listener: (paused: PauseInfo | undefined) => void) => client.onPauseChange(listener);
     const unwatch = instruments.watchConnection(label, { circuitState: () => client.circuitState, keyExpiry: () => client.keyExpiry, paused: () => client.paused });
     const unsubscribePause = client.onPauseChange((info) => {

@@ -59,6 +59,8 @@ export interface OdooConnectionNode extends Node<OdooConnectionCredentials> {
   /** Pause after repeated authentication failures (undefined when running), and its changes. */
   paused?: () => PauseInfo | undefined;
   onPauseChange?(listener: (paused: PauseInfo | undefined) => void): () => void;
+  /** Masks personal data in a text bound for the log (the settings' masking rules). */
+  maskText?(text: string): string;
 }
 
 export const CONNECTION_DEFAULTS = { protocol: 'auto' as OdooProtocolSetting, timeoutSeconds: 120, concurrency: 4, circuitThreshold: 5, circuitCoolDownSeconds: 30, readTimeoutSeconds: 30, slowCallSeconds: 30, keyExpiryWarnDays: 14, pauseAfterAuthFailures: 20 };

@@ -39,6 +39,16 @@ export function handleWithConnection<T>(
     return handle(connection.client, msg, send);
   };
 
+  // Node-RED logs the message of every failure: Odoo quotes values (a domain's e-mail) in its errors.
+  const masked = (err: Error): Error => {
+    const text = connection?.maskText?.(err.message) ?? err.message;
+    if (text !== err.message) {
+      err.stack = err.stack?.replace(err.message, text);
+      err.message = text;
+    }
+    return err;
+  };
+
   node.on('input', (msg, send, done) => {
     run(msg as OdooMessage, send).then(
       (result) => {
@@ -47,7 +57,7 @@ export function handleWithConnection<T>(
       },
       (err: unknown) => {
         show(statusForError(err));
-        done(toMiddlewareError(err));
+        done(masked(toMiddlewareError(err)));
       },
     );
   });
