@@ -72,6 +72,14 @@ export function openLetter(letter: DeadLetter, key: Buffer): DeadLetter {
   }
 }
 
+function listedLetter(letter: DeadLetter, key: Buffer): DeadLetter {
+  try {
+    return openLetter(letter, key);
+  } catch (err) {
+    return { ...letter, error: { code: 'MW_STORE_FAILURE', message: err instanceof Error ? err.message : String(err) } };
+  }
+}
+
 /** The store with dead-letter bodies encrypted under `key`; without a key, the store as it is. */
 export function withDeadLetterEncryption(store: MiddlewareStore, key: Buffer | undefined): EncryptingStore {
   if (!key) return Object.assign(Object.create(store) as MiddlewareStore, { deadLetterEncryption: 'none' as const }) as EncryptingStore;
@@ -84,7 +92,8 @@ export function withDeadLetterEncryption(store: MiddlewareStore, key: Buffer | u
     },
     listDeadLetters: async (filter: Parameters<MiddlewareStore['listDeadLetters']>[0]) => {
       const page = await store.listDeadLetters(filter);
-      return { total: page.total, items: page.items.map((letter) => openLetter(letter, key)) };
+      // One letter sealed under an older key must not hide the others: it is listed with the reason instead.
+      return { total: page.total, items: page.items.map((letter) => listedLetter(letter, key)) };
     },
   });
   return encrypting;
