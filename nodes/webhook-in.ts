@@ -9,6 +9,7 @@ import { DEFAULT_STRIPE_TOLERANCE_SEC, SIGNATURE_SCHEMES, SignatureScheme } from
 import { bodyConsumed, keepRawBody, type ExpressApp } from './lib/webhook/raw-routes';
 import { instruments, nodeLabel } from './lib/ops/instruments';
 import { installOps } from './lib/runtime/ops';
+import { DEFAULT_MAX_JSON_DEPTH } from './lib/http/json-depth';
 
 type Method = 'post' | 'put' | 'patch' | 'delete';
 
@@ -29,6 +30,7 @@ interface WebhookInDef extends NodeDef {
   replayTtl: string | number;
   duplicateStatus: string | number;
   maxBody: string | number;
+  maxDepth: string | number;
   contentTypes: string;
   schema: string;
   responseMode: 'ack' | 'flow';
@@ -123,6 +125,9 @@ export = (RED: NodeAPI): void => {
 
     const credentials = node.credentials ?? {};
     const metricLabel = nodeLabel(def);
+    // A signed webhook without its secret answers 500 to every call: the status says why from the start.
+    const secretProblem =
+      scheme !== 'none' && !credentials.secret && !envSecret(def.secretEnv) ? (def.secretEnv?.trim() ? `${def.secretEnv.trim()} not set` : 'no secret set') : undefined;
     const receiver = new WebhookReceiver({
       onOutcome: (outcome) => instruments.webhookRequests.inc({ node: metricLabel, outcome }),
       signature: {
@@ -137,6 +142,7 @@ export = (RED: NodeAPI): void => {
         toleranceSec: numberOr(def.tolerance, DEFAULT_STRIPE_TOLERANCE_SEC, 0),
       },
       maxBodyBytes: numberOr(def.maxBody, DEFAULT_MAX_BODY_BYTES, 1),
+      maxJsonDepth: Math.floor(numberOr(def.maxDepth, DEFAULT_MAX_JSON_DEPTH, 1)),
       contentTypes: (def.contentTypes || 'application/json').split(',').map((t) => t.trim()).filter(Boolean),
       validate,
       deliveryIdHeader: def.deliveryIdHeader,
@@ -145,7 +151,7 @@ export = (RED: NodeAPI): void => {
 
     const reject = (res: Response, error: WebhookRejection): void => {
       rejected++;
-      node.status(failed(`rejected ${rejected}`));
+      node.status(failed(secretProblem ? `${secretProblem} · rejected ${rejected}` : `rejected ${rejected}`));
       // The body is never logged: it may hold personal data and it failed our checks.
       node.warn(`${method.toUpperCase()} ${path}: ${error.status} ${error.code}: ${error.logMessage}`);
       sendError(res, error.status, error.code, error.message, error.cause.errors);
@@ -231,7 +237,12 @@ export = (RED: NodeAPI): void => {
     const middleware: RequestHandler[] = typeof configured === 'function' ? [configured] : Array.isArray(configured) ? configured : [];
     const releaseRawBody = keepRawBody(RED.httpNode as unknown as ExpressApp, method, path);
     app[method](path, ...middleware, handler);
-    node.status(idle(`${method.toUpperCase()} ${path}`));
+    if (secretProblem) {
+      node.status(failed(secretProblem));
+      node.warn(`${method.toUpperCase()} ${path}: ${secretProblem}; every request is refused with 500 WEBHOOK_SECRET_MISSING until the secret is set`);
+    } else {
+      node.status(idle(`${method.toUpperCase()} ${path}`));
+    }
 
     node.on('close', (_removed: boolean, done: () => void) => {
       for (const timer of pending) clearTimeout(timer);

@@ -4,7 +4,7 @@
  * several Node-RED instances on one Redis extend one chain; a lost race computes the next entry again.
  */
 import Redis, { type RedisOptions } from 'ioredis';
-import { DEFAULT_KEY_PREFIX, redactRedisUrl, type RedisStoreOptions } from '../../store/redis';
+import { DEFAULT_COMMAND_TIMEOUT_MS, DEFAULT_KEY_PREFIX, redactRedisUrl, type RedisStoreOptions } from '../../store/redis';
 import { storeFailure, storeUnavailable } from '../../store/store-errors';
 import { chained, GENESIS } from './chain';
 import type { AuditEntry, AuditFilter, AuditLog, AuditRecord, ChainPoint } from './types';
@@ -63,6 +63,8 @@ export function createRedisAuditLog(options: RedisStoreOptions): AuditLog {
     enableOfflineQueue: true,
     maxRetriesPerRequest: 1,
     connectTimeout: options.connectTimeoutMs ?? 5000,
+    // A Redis that accepts the connection but never answers fails the append instead of holding it.
+    commandTimeout: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
     retryStrategy: (times: number) => Math.min(times * 250, 5000),
   };
   if (options.tls) redisOptions.tls = {};
