@@ -69,7 +69,9 @@ export = (RED: NodeAPI): void => {
       const provider = RED.nodes.getNode(auditStoreId ?? '') as (Node & { getAuditLog?: () => AuditLog }) | null;
       try {
         if (!provider?.getAuditLog) throw new Error(`auditStore ${auditStoreId ?? ''} is not a deployed middleware-store`);
-        return provider.getAuditLog();
+        const log = provider.getAuditLog();
+        auditProblem = '';
+        return log;
       } catch (err) {
         const problem = err instanceof Error ? err.message : String(err);
         if (problem !== auditProblem) node.error(`audit log unavailable, Odoo writes of ${label} are not audited: ${problem}`);

@@ -170,6 +170,14 @@ describe('audit log of Odoo writes through a real runtime and the sandbox', func
     assert.deepEqual((await helper.request().get('/odoo-middleware/audit').expect(200)).body.entries, []);
   });
 
+  it('a write whose audit store is missing still goes through, and the log says it was not audited', async () => {
+    await helper.load([connectionNode, readNode, writeNode, storeNode, catchNode], flow({ backend: 'sqlite', path: path.join(dir, 'unused.sqlite') }, { auditStore: 'no-such-store' }), adminKey);
+    const created = await send('creator', { payload: { name: 'Written, not audited' } });
+    assert.equal(typeof created.payload, 'number');
+    const errors = (helper.log().args as unknown[][]).map((a) => a[0] as { level: number; msg: unknown }).filter((e) => e.level === 20).map((e) => String(e.msg));
+    assert.ok(errors.some((line) => /audit log unavailable, Odoo writes of erp are not audited: auditStore no-such-store is not a deployed middleware-store/.test(line)), errors.join('\n'));
+  });
+
   describe('on Redis', function () {
     const prefix = uniqueKeyPrefix('ops-audit');
     before(async function () {
