@@ -16,6 +16,7 @@ import {
   type OdooConnectionSettings,
 } from './lib/runtime/connection';
 import { envAccessFrom, envNamesUsed, envRefusal, storedSecretRefusal } from './lib/runtime/connection-test';
+import { editorCatalog } from './lib/runtime/editor-catalog';
 
 interface OdooConnectionDef extends NodeDef, OdooConnectionSettings {
   /** middleware-store config node whose audit log records every write of this connection; blank: no audit. */
@@ -40,6 +41,8 @@ function credentialFingerprint(options: OdooConnectionOptions): string {
 
 export = (RED: NodeAPI): void => {
   installOps(RED);
+  const catalog = editorCatalog(RED);
+
   function OdooConnection(this: DeployedConnection, def: OdooConnectionDef) {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -114,6 +117,7 @@ export = (RED: NodeAPI): void => {
       unwatch();
       unsubscribePause();
       if (removed) pausedConnections.delete(node.id);
+      catalog.forget(node.id);
       client.close();
       done();
     });
