@@ -48,6 +48,22 @@ export class FlowIndex {
         for (const target of o.links) if (typeof target === 'string') this.link(o.id, target);
       }
     }
+    for (const subflow of objects.filter((o) => o.type === 'subflow')) this.linkSubflowPorts(subflow);
+  }
+
+  /** A subflow instance passes its input to the nodes behind the subflow's inputs, and their output on. */
+  private linkSubflowPorts(subflow: FlowObject): void {
+    const portTargets = (port: unknown): string[] =>
+      isRecord(port) && Array.isArray(port.wires) ? port.wires.flatMap((w) => (isRecord(w) && typeof w.id === 'string' ? [w.id] : [])) : [];
+    const inputs = Array.isArray(subflow.in) ? subflow.in.flatMap(portTargets) : [];
+    const outputs = Array.isArray(subflow.out) ? subflow.out.map(portTargets) : [];
+    for (const instance of this.ofType(`subflow:${subflow.id}`)) {
+      for (const inner of inputs) this.link(instance.id, inner);
+      const ports = Array.isArray(instance.wires) ? instance.wires : [];
+      outputs.forEach((inners, i) => {
+        for (const inner of inners) for (const target of wireTargets([ports[i]])) this.link(inner, target);
+      });
+    }
   }
 
   node(id: string | undefined): FlowObject | undefined {
@@ -136,7 +152,8 @@ function wireTargets(wires: unknown): string[] {
   return wires.flatMap((port) => (Array.isArray(port) ? port.filter((t): t is string => typeof t === 'string') : []));
 }
 
-/** How a finding names a node: its name if it has one, else its type and id. */
+/** How a finding names a node: its name (a tab's label) if it has one, else its type and id. */
 export function describeNode(node: FlowObject): string {
-  return typeof node.name === 'string' && node.name.trim() !== '' ? `${node.type} "${node.name}"` : `${node.type} ${node.id}`;
+  const name = node.type === 'tab' ? node.label : node.name;
+  return typeof name === 'string' && name.trim() !== '' ? `${node.type} "${name}"` : `${node.type} ${node.id}`;
 }

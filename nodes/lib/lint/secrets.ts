@@ -80,6 +80,9 @@ const STRING_LITERAL = /(['"`])((?:\\.|(?!\1)[^\\\n])*)\1/g;
 /** `password = "..."`, `apiKey: '...'`, `"Authorization": "..."` with a literal on the right. */
 const ASSIGNED_CREDENTIAL = /([A-Za-z_$][\w$-]*)['"]?\s*[:=]\s*(['"`])((?:\\.|(?!\2)[^\\\n])*)\2/g;
 
+/** `'Bearer ' + token` builds a header from a variable: the literal is only the scheme. */
+const AUTH_SCHEME_ONLY = /^\s*(?:bearer|basic|token|digest)\s*$/i;
+
 /** Secrets in code (function, template): recognised shapes, literals assigned to credential names, random keys. */
 export function secretsInCode(code: string): SecretHit[] {
   const hits: SecretHit[] = [];
@@ -87,7 +90,7 @@ export function secretsInCode(code: string): SecretHit[] {
   if (shape) hits.push(shape);
   for (const m of code.matchAll(ASSIGNED_CREDENTIAL)) {
     const [, name, , value] = m;
-    if (isCredentialName(name) && isLiteralSecretValue(value) && !value.includes('${')) {
+    if (isCredentialName(name) && isLiteralSecretValue(value) && !value.includes('${') && !AUTH_SCHEME_ONLY.test(value)) {
       hits.push({ what: `a literal assigned to "${name}"`, index: m.index ?? 0 });
     }
   }

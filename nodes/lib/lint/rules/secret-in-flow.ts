@@ -54,7 +54,7 @@ function scan(value: unknown, path: string, node: FlowObject, found: Map<string,
     const label = value[name];
     const literal = value[valueKey];
     if (typeof label === 'string' && isCredentialName(label) && isLiteralSecretValue(literal) && LITERAL_TYPES.has(typeKey ? (value[typeKey] as string | undefined) : undefined)) {
-      note(`${path}${path ? '.' : ''}${valueKey} (${label})`, 'a literal password or key');
+      note(`${path}${path ? '.' : ''}${valueKey}`, `a literal value for "${label}"`);
     }
   }
   for (const [key, child] of Object.entries(value)) {
