@@ -28,7 +28,7 @@ function plainHttpHost(url: string): string | undefined {
   }
 }
 
-export function isLoopback(host: string): boolean {
+function isLoopback(host: string): boolean {
   const h = host.toLowerCase();
   return h === 'localhost' || h.endsWith('.localhost') || h === '::1' || /^127(?:\.\d{1,3}){3}$/.test(h);
 }
