@@ -54,7 +54,7 @@ function parseArgs(args: readonly string[]): Options {
       if (format !== 'text' && format !== 'json') throw new UsageError(`--format is "text" or "json", not "${format}"`);
       options.format = format;
     } else if (flag === '--config' || flag === '-c') options.config = value();
-    else if (flag.startsWith('-') && flag !== '-') throw new UsageError(`unknown option ${flag}`);
+    else if (flag.startsWith('-')) throw new UsageError(`unknown option ${flag}`);
     else options.files.push(arg);
   }
   return options;

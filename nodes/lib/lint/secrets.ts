@@ -4,7 +4,7 @@
  */
 
 /** Property names that hold a credential when their value is a literal. */
-const CREDENTIAL_NAME = /pass(?:word|wd|phrase)?$|^pwd$|secret|token|api[-_]?key|private[-_]?key|access[-_]?key|credential|authorization|bearer|signing[-_]?key/i;
+const CREDENTIAL_NAME = /pass(?:word|wd|phrase)?\d*$|^pwd$|secret|token|api[-_]?key|private[-_]?key|access[-_]?key|credential|authorization|bearer|signing[-_]?key/i;
 /** Names that sit beside a credential without being one: an env variable's name, a header name, a setting. */
 const DESCRIBES_A_CREDENTIAL = /(?:env|type|header|name|prefix|field|path|url|ttl|days|algorithm|encoding|scheme|mode|property|timeout|expiry|source|length|tolerance)$/i;
 /** `${VAR}`, `$env(...)` and `env.get(...)` point at the environment instead of holding a value. */
