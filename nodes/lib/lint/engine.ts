@@ -42,7 +42,7 @@ export function checkConfig(config: unknown): LintConfig {
 }
 
 /** nrlint's comment syntax: lines `// nrlint rule-a:off, rule-b` in a node's, group's or tab's info. */
-export function offInInfo(info: unknown): Set<string> {
+function offInInfo(info: unknown): Set<string> {
   const off = new Set<string>();
   if (typeof info !== 'string') return off;
   for (const m of info.matchAll(/^[ \t]*\/\/[ \t]*nrlint (.*)$/gm)) {
