@@ -137,6 +137,6 @@ describe('nrlint plugin', function () {
     const bin = path.join(userDir, 'node_modules', '.bin', 'odoo-middleware-lint');
     const run = spawnSync(bin, ['--format', 'json', path.join(fixtures, 'connection-policy.json')], { encoding: 'utf8', env: { ...process.env, PATH: `${path.dirname(process.env.NODE_BIN ?? process.execPath)}:${process.env.PATH ?? ''}` } });
     assert.equal(run.status, 1, run.stderr);
-    assert.equal((JSON.parse(run.stdout) as Array<{ rule: string }>).filter((f) => f.rule === 'odoo-mw-connection-policy').length, 5);
+    assert.equal((JSON.parse(run.stdout) as Array<{ rule: string }>).filter((f) => f.rule === 'odoo-mw-connection-policy').length, 6);
   });
 });

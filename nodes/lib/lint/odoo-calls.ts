@@ -45,6 +45,8 @@ function writeCalls(node: FlowObject): OdooCall[] {
       on(model, 'write');
       break;
     case 'call': {
+      // A precondition first searches for the records that still match it.
+      if (typeof node.precondition === 'string' && node.precondition.trim() !== '') on(model, 'search');
       const method = literal(node, 'method');
       if (method) on(model, method);
       break;

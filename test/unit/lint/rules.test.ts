@@ -18,7 +18,7 @@ const expected: Record<string, { fixture: string; nodes: string[]; severity: 'er
   },
   'odoo-mw-webhook-unsigned': { fixture: 'webhook-unsigned.json', nodes: ['hook-default', 'hook-none'], severity: 'error' },
   'odoo-mw-write-unprotected': { fixture: 'write-unprotected.json', nodes: ['write-debug-only', 'write-scheduled'], severity: 'error' },
-  'odoo-mw-connection-policy': { fixture: 'connection-policy.json', nodes: ['call-outside', 'conn-bad', 'read-outside', 'upsert-outside', 'write-ro'], severity: 'error' },
+  'odoo-mw-connection-policy': { fixture: 'connection-policy.json', nodes: ['call-outside', 'conn-bad', 'precondition-outside', 'read-outside', 'upsert-outside', 'write-ro'], severity: 'error' },
   'odoo-mw-production-plain-http': { fixture: 'production-plain-http.json', nodes: ['conn-plain'], severity: 'warn' },
   'odoo-mw-function-external-modules': { fixture: 'function-external-modules.json', nodes: ['fn-import', 'fn-libs', 'fn-require'], severity: 'warn' },
   'odoo-mw-http-in-unauthenticated': { fixture: 'http-in-unauthenticated.json', nodes: ['open', 'via-link'], severity: 'warn' },
