@@ -107,7 +107,8 @@
     catalog.presets.forEach(function (p) {
       $('<option>').val(p.id).text(p.title + ' (' + node._('canonical-mapper.odoo.' + p.odoo) + ')').appendTo(presetSelect);
     });
-    presetSelect.val(node.preset);
+    // change: the select was validated while still empty, and would stay marked invalid.
+    presetSelect.val(node.preset).trigger('change');
     showPresetHint(node);
     if ($('#node-input-mode').val() === 'preset') prefillSample();
     var targets = $('#cm-suggest-target').empty();

@@ -50,6 +50,13 @@
     flow.val(current || '');
   }
 
+  /** Local date and 24-hour time, e.g. 2026-12-01 06:51:33. */
+  function formatDate(epochMs) {
+    var d = new Date(epochMs);
+    var pad = function (n) { return String(n).padStart(2, '0'); };
+    return d.getFullYear() + '-' + pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + ' ' + pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' + pad(d.getSeconds());
+  }
+
   function flowName(id) {
     var ws = id && RED.nodes.workspace(id);
     return ws ? ws.label || id : id || '';
@@ -91,7 +98,7 @@
     var head = $('<div>').appendTo(r);
     $('<input type="checkbox" class="dl-select">').attr('title', t('selectOne')).data('id', item.id).appendTo(head);
     $('<b>').css({ marginLeft: '4px' }).text(item.errorKind || 'unknown').appendTo(head);
-    $('<span class="dl-time">').css({ marginLeft: '6px', opacity: 0.8 }).text(new Date(item.createdAt).toLocaleString()).appendTo(head);
+    $('<span class="dl-time">').css({ marginLeft: '6px', opacity: 0.8 }).text(formatDate(item.createdAt)).appendTo(head);
     $('<span>').css({ opacity: 0.8 }).text(' · ' + item.status + ' · ' + item.attempts + ' attempt(s)').appendTo(head);
     $('<div>').text((item.errorCode ? item.errorCode + ': ' : '') + (item.errorMessage || '')).appendTo(r);
     var meta = [flowName(item.flowId), item.reason, item.correlationId ? 'correlation ' + item.correlationId : '']

@@ -97,8 +97,9 @@
       target.append(text('div', where, { 'font-weight': 'bold', 'margin-bottom': '2px' }).addClass('trace-origin'));
     }
     target.append(text('div', 'trace ' + (body.traceId || '(none)'), { 'font-family': 'monospace', 'font-size': '11px', 'margin-bottom': '6px', 'word-break': 'break-all' }));
-    var table = $('<table class="trace-hops">').css({ width: '100%', 'border-collapse': 'collapse', 'font-size': '12px' });
-    table.append($('<tr>').append(text('th', 'node'), text('th', 'start'), text('th', 'ms'), text('th', '')));
+    // Fixed columns: the layout does not move with the width of the durations.
+    var table = $('<table class="trace-hops">').css({ width: '100%', 'border-collapse': 'collapse', 'font-size': '12px', 'table-layout': 'fixed' });
+    table.append($('<tr>').append(text('th', 'node', { width: '36%' }), text('th', 'start', { width: '27%' }), text('th', 'ms', { width: '12%' }), text('th', '', { width: '25%' })));
     spans.forEach(function (s, index) {
       var port = outputTaken(spans, index);
       var left = ((s.start - first) / total) * 100;
