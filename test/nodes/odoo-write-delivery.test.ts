@@ -228,6 +228,16 @@ describe('odoo-write Delivery tab (real runtime, sandbox, SQLite store)', functi
     assert.equal(await storeOf().getIdempotency('partners', ref, Date.now()), undefined);
   });
 
+  it('a message without its key goes to a Catch node (MW_VALIDATION), not to the dead-letter queue', async () => {
+    await load({ retry: true, deadLetter: true });
+    const errors = collect('errors', 1);
+    send({ name: 'Keyless Ltd' });
+    const [msg] = await errors;
+    assert.equal((msg.error as { code: string }).code, 'MW_VALIDATION');
+    assert.match((msg.error as { message: string }).message, /msg\.payload\.ref is missing/);
+    assert.equal((await storeOf().listDeadLetters({})).total, 0);
+  });
+
   it('names the bad setting: a missing store, a bad retry policy', async () => {
     await helper.load(NODES, [tab, connection(sb.url), write({ deliveryStore: '' }), ...outputs, ...caught], adminKey);
     const errors = collect('errors', 1);

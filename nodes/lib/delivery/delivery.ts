@@ -136,37 +136,40 @@ export class Delivery {
 
   /**
    * Runs `attempt` at most once per key: claims first (a completed key is answered from the store, a live claim or
-   * another payload is a conflict), completes with the result or releases on failure. A failure then goes to the
-   * retry schedule or the dead-letter queue; without either, or once the policy gives up with dead letters off,
-   * it is thrown.
+   * another payload is a conflict), completes with the result or releases on failure. A failure of the attempt then
+   * goes to the retry schedule or the dead-letter queue; without either, or once the policy gives up with dead
+   * letters off, it is thrown.
    */
   async deliver<T extends Attempt>(msg: Msg, attempt: () => Promise<T>): Promise<Delivered<T>> {
     this.adoptRetryState(msg);
+    const once = this.deps.settings.once;
     let lease: HeldLease | undefined;
-    try {
-      const once = this.deps.settings.once;
-      if (once) {
-        const decision = await this.claim(msg);
-        msg.idempotency = decision.idempotency;
-        if (decision.route === 'duplicate') {
-          this.counts.stored += 1;
-          return { route: 'stored' };
-        }
-        if (decision.route === 'conflict') {
-          this.counts.conflicts += 1;
-          return { route: 'conflict' };
-        }
-        lease = { key: decision.idempotency.key, namespace: once.namespace, leaseToken: decision.idempotency.leaseToken as string };
+    // A key that cannot be read or a store that cannot answer is thrown as is: such a message cannot be deduplicated,
+    // so it is neither retried nor parked, and the flow's Catch answers it (400, 503).
+    if (once) {
+      const decision = await this.claim(msg);
+      msg.idempotency = decision.idempotency;
+      if (decision.route === 'duplicate') {
+        this.counts.stored += 1;
+        return { route: 'stored' };
       }
-      const done = await attempt();
-      if (lease && once) await this.settle(msg, lease, done, once.ttlMs);
-      if (done.written) this.counts.written += 1;
-      return { route: 'written', attempt: done };
+      if (decision.route === 'conflict') {
+        this.counts.conflicts += 1;
+        return { route: 'conflict' };
+      }
+      lease = { key: decision.idempotency.key, namespace: once.namespace, leaseToken: decision.idempotency.leaseToken as string };
+    }
+    let done: T;
+    try {
+      done = await attempt();
     } catch (err) {
       const error = toMiddlewareError(err);
       if (lease) await this.releaseQuietly(msg, lease);
       return this.fail(msg, error);
     }
+    if (lease && once) await this.settle(msg, lease, done, once.ttlMs);
+    if (done.written) this.counts.written += 1;
+    return { route: 'written', attempt: done };
   }
 
   private async claim(msg: Msg) {
