@@ -131,8 +131,10 @@ export = (RED: NodeAPI): void => {
       const result = await delivered.delivery.deliver(msg, async () => {
         const { outcome, out } = await writeMessage(client, msg);
         const written = out[0];
-        // What a resend of the key is answered with: the ids as output 1 carried them.
-        const stored = written ? { payload: written.payload, odoo: { model: (written.odoo as Record<string, unknown>).model, method: outcome.method, ids: outcome.ids } } : null;
+        // What a resend of the key is answered with: the ids as output 1 carried them, and the chatter count, so a
+        // flow that posts a failed note again also does so for a resend after a crash.
+        const odoo = { model: (written?.odoo as Record<string, unknown> | undefined)?.model, method: outcome.method, ids: outcome.ids, ...(outcome.chatter ? { chatter: outcome.chatter } : {}) };
+        const stored = written ? { payload: written.payload, odoo } : null;
         return { written: written !== null, result: stored, outcome, out };
       });
       switch (result.route) {
