@@ -1,12 +1,13 @@
 /**
  * odoo-write's Delivery tab in a real runtime against the sandbox: exactly once by key, durable retry, dead letter
- * and replay back through the same node, with a SQLite store.
+ * and replay back through the same node, on a SQLite and a Redis store.
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { adminKey, callSandbox, caught, collect, connection, recordStatuses, tab, useSandbox, type Msg } from '../helpers/odoo';
+import { REDIS_URL, deleteKeys, requireRedis, uniqueKeyPrefix } from '../helpers/redis';
 import { helper, initRuntime } from '../helpers/runtime';
 import type { Sandbox } from '../../sandbox';
 import { fingerprint } from '../../nodes/lib/idempotency';
@@ -35,20 +36,29 @@ async function until<T>(probe: () => Promise<T | undefined | false> | T | undefi
   }
 }
 
-describe('odoo-write Delivery tab (real runtime, sandbox, SQLite store)', function () {
+for (const backend of ['sqlite', 'redis'] as const) describe(`odoo-write Delivery tab (real runtime, sandbox, ${backend} store)`, function () {
   this.timeout(20_000);
   let sb: Sandbox;
   let dir: string;
+  let prefix: string;
   useSandbox((started) => (sb = started));
+  before(async function () {
+    if (backend === 'redis') await requireRedis(this);
+  });
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-delivery-'));
+    prefix = uniqueKeyPrefix('delivery');
   });
-  afterEach(() => {
+  afterEach(async () => {
     sb.setFaults({});
     fs.rmSync(dir, { recursive: true, force: true });
+    if (backend === 'redis') await deleteKeys(prefix);
   });
 
-  const store = () => ({ id: 'store1', type: 'middleware-store', backend: 'sqlite', path: path.join(dir, 'store.sqlite') });
+  const store = () =>
+    backend === 'sqlite'
+      ? { id: 'store1', type: 'middleware-store', backend, path: path.join(dir, 'store.sqlite') }
+      : { id: 'store1', type: 'middleware-store', backend, url: REDIS_URL, db: 0, keyPrefix: prefix };
   const storeOf = (): MiddlewareStore => (helper.getNode('store1') as unknown as { getStore(): MiddlewareStore }).getStore();
   function write(over: Record<string, unknown>) {
     return {
