@@ -142,13 +142,16 @@ for (const backend of ['sqlite', 'redis'] as const) describe(`odoo-write Deliver
     const over = { retry: true, retryMaxAttempts: 5, retryBaseDelayMs: 1500, retryMaxDelayMs: 1500, retryMultiplier: 1, retryMaxTotalMs: 60_000 };
     await load(over);
     const statuses = recordStatuses('write');
-    sb.setFaults({ unavailableRate: 1, faultModels: ['res.partner'] });
+    // Retry-After: 2 s outweighs the jittered delay (at most 1.5 s), so the retry is still pending at the restart.
+    sb.setFaults({ unavailableRate: 1, unavailableRetryAfter: 2, faultModels: ['res.partner'] });
     const ref = `restart-${Date.now()}`;
     let early = 0;
     helper.getNode('ok').on('input', () => early++);
     send({ name: 'Restart Ltd', ref });
     await until(async () => (await storeOf().listRetries('write')).length === 1, 'the retry to be stored');
     await until(() => statuses.some((s) => s.fill === 'yellow' && /1 retrying/.test(String(s.text))), 'a yellow "1 retrying" status');
+    const [entry] = await storeOf().listRetries('write');
+    assert.ok(entry.dueAt - entry.createdAt >= 2000, `due ${entry.dueAt - entry.createdAt} ms after the failure, as Retry-After asked`);
     // The claim was released on failure, so the retry (or a resend) can proceed.
     assert.equal(await storeOf().getIdempotency('partners', ref, Date.now()), undefined);
     await helper.unload();
@@ -169,9 +172,8 @@ for (const backend of ['sqlite', 'redis'] as const) describe(`odoo-write Deliver
     sb.setFaults({ commitThenDropRate: 1, faultModels: ['res.partner'], faultMethods: ['create'] });
     const ref = `unknown-${Date.now()}`;
     const ok = collect('ok', 1);
+    // Every create commits and loses its answer; the retry looks the record up (not faulted) instead of creating.
     send({ name: 'Unknown Ltd', ref });
-    await until(async () => (await storeOf().listRetries('write')).length === 1, 'the retry to be stored');
-    sb.setFaults({});
     const [msg] = await ok;
     assert.equal((msg.retry as { outcomeUnknown: boolean }).outcomeUnknown, true);
     assert.equal((msg.odoo as { reconciled: number }).reconciled, 1);
@@ -209,6 +211,8 @@ for (const backend of ['sqlite', 'redis'] as const) describe(`odoo-write Deliver
     const replayed = collect('ok', 1);
     await helper.request().post('/odoo-middleware/dead-letters/replay').send({ ids: [letterId] }).expect(200);
     const [msg] = await replayed;
+    await until(() => statuses.at(-1)?.fill === 'green', 'the status to turn green once the letter was replayed');
+    assert.doesNotMatch(String(statuses.at(-1)?.text), /dead letter/);
     assert.equal((msg.retry as { replayOf: string }).replayOf, letterId);
     assert.equal((msg.idempotency as Record<string, unknown>).status, 'completed');
     const partners = await partnersWithRef(ref);
@@ -225,6 +229,22 @@ for (const backend of ['sqlite', 'redis'] as const) describe(`odoo-write Deliver
     const [copy] = await again;
     assert.equal((copy.odoo as { fromStore: boolean }).fromStore, true);
     assert.equal((await partnersWithRef(ref)).length, 1);
+  });
+
+  it('after a restart the status still shows the letters this node parked', async () => {
+    await load({ deadLetter: true });
+    sb.setFaults({ unavailableRate: 1, faultModels: ['res.partner'] });
+    const bad = collect('bad', 1);
+    send({ name: 'Parked before restart', ref: `restart-dl-${Date.now()}` });
+    await bad;
+    await helper.unload();
+    sb.setFaults({});
+    await load({ deadLetter: true });
+    const statuses = recordStatuses('write');
+    const ok = collect('ok', 1);
+    send({ name: 'Written after restart', ref: `restart-ok-${Date.now()}` });
+    await ok;
+    await until(() => statuses.some((s) => s.fill === 'red' && s.text === '1 written · 1 dead letter'), 'a red "1 written · 1 dead letter" status after the restart');
   });
 
   it('without retry or dead letter, a failure still reaches a Catch node, and the claim is released', async () => {

@@ -12,7 +12,7 @@ import { middlewareStoreOf } from './middleware-store';
 
 export interface NodeDelivery {
   delivery: Delivery;
-  /** The counts as one status: yellow while retries wait, red once anything was dead-lettered, else green. */
+  /** The counts as one status: yellow while retries wait, red while letters it parked wait in the queue, else green. */
   status(): NodeStatus;
 }
 
@@ -29,6 +29,20 @@ export function attachDelivery(RED: NodeAPI, node: Node, def: DeliveryDef, type:
   if (!deliveryEnabled(def)) return undefined;
   const settings = parseDeliverySettings(def, type);
   const store = middlewareStoreOf(RED, def.deliveryStore ?? '', type);
+  // Letters this node parked that still wait in the queue (also those of earlier runs), recounted when it changes.
+  let waitingLetters = 0;
+  let countedParked = 0;
+  const recount = (): void => {
+    if (!settings.deadLetter) return;
+    store.countDeadLetters({ nodeId: node.id, status: 'dead' }).then(
+      (n) => {
+        if (n === waitingLetters) return;
+        waitingLetters = n;
+        options.changed();
+      },
+      () => undefined,
+    );
+  };
   const extractKey = settings.once ? createKeyExtractor(settings.once.source, { compile: nodeRedJsonata(RED, node) }) : undefined;
   const delivery = new Delivery({
     nodeId: node.id,
@@ -44,7 +58,10 @@ export function attachDelivery(RED: NodeAPI, node: Node, def: DeliveryDef, type:
     timers: realTimers,
     flowIdOf: (id) => (RED.nodes.getNode(id) as Node | null)?.z,
     reinject: (msg) => node.receive(msg as NodeMessageInFlow),
-    changed: options.changed,
+    changed: () => {
+      recount();
+      options.changed();
+    },
     reportError: (err, msg) => node.error(toMiddlewareError(err), msg as NodeMessageInFlow | undefined),
   });
 
@@ -54,6 +71,7 @@ export function attachDelivery(RED: NodeAPI, node: Node, def: DeliveryDef, type:
     target = { nodeId: node.id, store, enqueueReplay: (letter, letterStore) => delivery.enqueueReplay(letter, letterStore) };
     deadLetterRegistry.register(target);
   }
+  recount();
   delivery.restore().then(
     (restored) => {
       if (restored > 0) options.changed();
@@ -78,15 +96,21 @@ export function attachDelivery(RED: NodeAPI, node: Node, def: DeliveryDef, type:
     delivery,
     status() {
       const { written, stored, conflicts, deadLettered } = delivery.counts;
+      if (deadLettered !== countedParked) {
+        countedParked = deadLettered;
+        // Shown at once; the recount corrects it to the queue's figure.
+        waitingLetters = Math.max(waitingLetters, 1);
+        recount();
+      }
       const parts = [`${written} written`];
       if (stored > 0) parts.push(`${stored} from store`);
       if (conflicts > 0) parts.push(plural(conflicts, 'conflict'));
       const pending = delivery.pendingRetries;
       if (pending > 0) parts.unshift(`${pending} retrying`);
-      if (deadLettered > 0) parts.push(plural(deadLettered, 'dead letter'));
+      if (waitingLetters > 0) parts.push(plural(waitingLetters, 'dead letter'));
       const text = parts.join(' · ');
       if (pending > 0) return waiting(text);
-      return deadLettered > 0 ? failed(text) : ok(text);
+      return waitingLetters > 0 ? failed(text) : ok(text);
     },
   };
 }
