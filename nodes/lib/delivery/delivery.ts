@@ -130,8 +130,12 @@ export class Delivery {
     return this.controller ? this.controller.restore() : Promise.resolve(0);
   }
 
+  /**
+   * `removed` parks the retries armed here in the dead-letter queue; with none armed there is nothing to park, and
+   * the store (often deleted in the same deploy) is left alone.
+   */
   close(removed: boolean): Promise<void> {
-    return this.controller ? this.controller.close(removed) : Promise.resolve();
+    return this.controller ? this.controller.close(removed && this.pendingRetries > 0) : Promise.resolve();
   }
 
   /**
