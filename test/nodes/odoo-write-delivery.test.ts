@@ -167,6 +167,21 @@ for (const backend of ['sqlite', 'redis'] as const) describe(`odoo-write Deliver
     assert.deepEqual(await storeOf().listRetries('write'), []);
   });
 
+  it('deleting the node parks its pending retry as a dead letter; a redeploy keeps it pending', async () => {
+    const over = { retry: true, deadLetter: true };
+    await load(over);
+    sb.setFaults({ unavailableRate: 1, unavailableRetryAfter: 30, faultModels: ['res.partner'] });
+    send({ name: 'Removed Ltd', ref: `removed-${Date.now()}` });
+    await until(async () => (await storeOf().listRetries('write')).length === 1, 'the retry to be stored');
+    const flow = [tab, connection(sb.url), store(), write(over), ...outputs, ...caught];
+    await helper.setFlows(flow.map((n) => (n.id === 'write' ? { ...n, name: 'renamed' } : n)) as never, 'nodes');
+    assert.equal((await storeOf().listRetries('write')).length, 1, 'a redeploy (removed=false) keeps it');
+    await helper.setFlows(flow.filter((n) => n.id !== 'write') as never, 'nodes');
+    assert.deepEqual(await storeOf().listRetries('write'), []);
+    const { items } = await storeOf().listDeadLetters({ nodeId: 'write' });
+    assert.deepEqual(items.map((l) => [l.error.reason, (l.message.payload as { name: string }).name]), [['node_removed', 'Removed Ltd']]);
+  });
+
   it('reconciles an unknown outcome (committed, answer lost) instead of creating twice', async () => {
     await load({ keyType: 'field', keyField: 'ref', retry: true, retryBaseDelayMs: 300, retryMaxDelayMs: 300, retryMultiplier: 1 });
     sb.setFaults({ commitThenDropRate: 1, faultModels: ['res.partner'], faultMethods: ['create'] });
