@@ -226,6 +226,20 @@ export const MODELS: ModelDef[] = [
     },
   }),
   model({
+    name: 'res.users.apikeys',
+    description: 'Users API Keys',
+    pythonClass: 'ResUsersApikeys',
+    order: 'id asc',
+    // The key itself is hashed in Odoo and never readable; the sandbox keeps it outside the table.
+    fields: {
+      name: char('Description', { required: true, readonly: true }),
+      user_id: many2one('res.users', 'User', { required: true, readonly: true, ondelete: 'cascade' }),
+      scope: char('Scope', { readonly: true }),
+      expiration_date: datetime('Expiration Date', { readonly: true }),
+    },
+    ownRecordsField: 'user_id',
+  }),
+  model({
     name: 'ir.config_parameter',
     description: 'System Parameter',
     pythonClass: 'IrConfigParameter',

@@ -159,11 +159,20 @@ export class Orm {
   private predicate(model: string, domain: unknown): (row: Row) => boolean {
     const def = this.model(model);
     const compiled = compileDomain(this, model, domain);
+    const visible = this.recordRule(def);
     if (def.fields.active && this.context.active_test !== false && !compiled.mentionsActive) {
       const inner = compiled.predicate;
-      return (row) => row.active === true && inner(row);
+      return (row) => row.active === true && visible(row) && inner(row);
     }
-    return compiled.predicate;
+    const inner = compiled.predicate;
+    return (row) => visible(row) && inner(row);
+  }
+
+  /** The model's record rule for this user (see ModelDef.ownRecordsField). */
+  private recordRule(def: ModelDef): (row: Row) => boolean {
+    const field = def.ownRecordsField;
+    if (!field || ADMIN_UIDS.has(this.uid)) return () => true;
+    return (row) => row[field] === this.uid;
   }
 
   /** Rows in id order; a rollback can re-insert out of order, so restore the order lazily. */
@@ -263,10 +272,11 @@ export class Orm {
     this.checkAccess(model, 'read');
     const names = this.resolveFields(model, fields);
     const table = this.table(model);
+    const visible = this.recordRule(this.model(model));
     const result: Record<string, unknown>[] = [];
     for (const id of ids) {
       const row = table.rows.get(id);
-      if (row) result.push(this.format(model, row, names, load));
+      if (row && visible(row)) result.push(this.format(model, row, names, load));
     }
     return result;
   }

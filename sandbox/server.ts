@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Database } from './database';
@@ -95,8 +96,22 @@ export interface Sandbox {
   stats: SandboxStats;
   /** Fast seeding without HTTP (e.g. 100,000 partners): creates records as the admin, returns their ids. */
   insertRecords(model: string, valsList: Array<Record<string, unknown>>, database?: string): number[];
-  /** Throws away all data and re-seeds the demo data. */
+  /** Throws away all data and re-seeds the demo data (API keys back to the two seeded ones). */
   reset(): void;
+  /** A new API key for a user (default admin), optionally expiring; listed in res.users.apikeys. */
+  addApiKey(options?: { uid?: number; key?: string; name?: string; expiresAt?: number | Date }): { id: number; key: string };
+  /** Sets or clears (null) a key's expiry date; past it the key fails as `Invalid apikey`, as in Odoo. */
+  setApiKeyExpiry(key: string, expiresAt: number | Date | null): void;
+  /** Deletes a key, as a user does in their preferences: it stops working at once. */
+  revokeApiKey(key: string): void;
+}
+
+interface ApiKey {
+  id: number;
+  uid: number;
+  key: string;
+  name: string;
+  expiresAt?: number;
 }
 
 interface Credential {
@@ -185,6 +200,7 @@ class SandboxServer implements Sandbox {
   private readonly server: http.Server;
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private apiKeys: ApiKey[] = [];
 
   constructor(private readonly options: SandboxOptions) {
     this.faults = validateFaults(options.faults ?? {});
@@ -241,6 +257,51 @@ class SandboxServer implements Sandbox {
         return [name, db];
       }),
     );
+    this.apiKeys = [];
+    for (const c of CREDENTIALS) this.addApiKey({ uid: c.uid, key: c.apiKey, name: 'sandbox' });
+  }
+
+  addApiKey(options: { uid?: number; key?: string; name?: string; expiresAt?: number | Date } = {}): { id: number; key: string } {
+    const uid = options.uid ?? SANDBOX_UIDS.admin;
+    if (!CREDENTIALS.some((c) => c.uid === uid)) throw new RangeError(`no user with uid ${uid}`);
+    // Not from the seeded random: adding a key must not shift the fault sequence.
+    const key = options.key ?? `sandbox-key-${randomBytes(12).toString('hex')}`;
+    if (this.apiKeys.some((k) => k.key === key)) throw new RangeError('that API key exists already');
+    const id = Math.max(0, ...this.apiKeys.map((k) => k.id)) + 1;
+    const expiresAt = options.expiresAt === undefined ? undefined : Number(options.expiresAt);
+    const entry: ApiKey = { id, uid, key, name: options.name ?? 'sandbox', expiresAt };
+    this.apiKeys.push(entry);
+    this.forEachKeyTable((orm) => orm.createOne('res.users.apikeys', { name: entry.name, user_id: uid, expiration_date: odooDatetime(expiresAt) }, id));
+    return { id, key };
+  }
+
+  setApiKeyExpiry(key: string, expiresAt: number | Date | null): void {
+    const entry = this.keyEntry(key);
+    entry.expiresAt = expiresAt === null ? undefined : Number(expiresAt);
+    this.forEachKeyTable((orm) => orm.writeRows('res.users.apikeys', [entry.id], { expiration_date: odooDatetime(entry.expiresAt) }));
+  }
+
+  revokeApiKey(key: string): void {
+    const entry = this.keyEntry(key);
+    this.apiKeys = this.apiKeys.filter((k) => k !== entry);
+    this.forEachKeyTable((orm) => orm.unlinkRows('res.users.apikeys', [entry.id]));
+  }
+
+  private keyEntry(key: string): ApiKey {
+    const entry = this.apiKeys.find((k) => k.key === key);
+    if (!entry) throw new RangeError('no such API key');
+    return entry;
+  }
+
+  private forEachKeyTable(change: (orm: Orm) => void): void {
+    for (const db of this.databases.values()) db.transaction(() => change(new Orm(db, 1, {}, this.registry)));
+  }
+
+  /** The user of a key that exists and has not expired, as Odoo's `_check_credentials` (expiration_date > now). */
+  private userOfKey(key: unknown): Credential | undefined {
+    const now = (this.options.now ?? Date.now)();
+    const entry = this.apiKeys.find((k) => k.key === key && (k.expiresAt === undefined || k.expiresAt > now));
+    return entry ? CREDENTIALS.find((c) => c.uid === entry.uid) : undefined;
   }
 
   insertRecords(model: string, valsList: Array<Record<string, unknown>>, database: string = SANDBOX_DEFAULTS.database): number[] {
@@ -452,7 +513,7 @@ class SandboxServer implements Sandbox {
     const authorization = entry.headers.authorization;
     const bearer = authorization ? /^bearer\s+(\S+)\s*$/i.exec(authorization) : null;
     if (!bearer) throw httpError(401, 'User not authenticated, use an API Key with a Bearer Authorization header.');
-    const user = CREDENTIALS.find((c) => c.apiKey === bearer[1]);
+    const user = this.userOfKey(bearer[1]);
     if (!user) throw httpError(401, 'Invalid apikey');
     entry.uid = user.uid;
     let body: unknown = {};
@@ -528,7 +589,7 @@ class SandboxServer implements Sandbox {
         if (method === 'login' || method === 'authenticate') {
           const [database, login, password] = args;
           this.requireDatabase(database);
-          const user = CREDENTIALS.find((c) => c.login === login && (c.password === password || c.apiKey === password));
+          const user = CREDENTIALS.find((c) => c.login === login && (c.password === password || this.userOfKey(password)?.uid === c.uid));
           return ok(user ? user.uid : false);
         }
         if (method === 'about') return ok('See http://openerp.com');
@@ -543,7 +604,7 @@ class SandboxServer implements Sandbox {
         }
         const [database, uid, password, model, modelMethod] = args;
         const db = this.requireDatabase(database);
-        const user = CREDENTIALS.find((c) => c.uid === uid && (c.password === password || c.apiKey === password));
+        const user = CREDENTIALS.find((c) => c.uid === uid && (c.password === password || this.userOfKey(password)?.uid === c.uid));
         if (!user) throw accessDenied();
         entry.uid = user.uid;
         if (typeof model !== 'string' || !this.registry.has(model)) {
@@ -568,6 +629,11 @@ class SandboxServer implements Sandbox {
     if (!db) throw databaseMissing(String(name));
     return db;
   }
+}
+
+/** Odoo's UTC datetime text, or false. */
+function odooDatetime(ms: number | undefined): string | false {
+  return ms === undefined ? false : new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
 }
 
 /** Anything unexpected becomes a 500 with a traceback, like an uncaught Python exception. */

@@ -60,4 +60,6 @@ export interface ModelDef {
   check?: (orm: Orm, row: Row) => void;
   /** Refusals before unlink (UserError and the like). */
   beforeUnlink?: (orm: Orm, rows: Row[]) => void;
+  /** Record rule: users other than the admins see only rows whose many2one field points at their own uid. */
+  ownRecordsField?: string;
 }

@@ -7,6 +7,7 @@ export const CIRCUIT_DEFAULTS: Required<CircuitOptions> = {
   windowMs: 30_000,
   minCalls: 10,
   failureRate: 0.5,
+  slowCallMs: 30_000,
 };
 
 /** What the breaker says about one call about to start. */
@@ -76,6 +77,26 @@ export class CircuitBreaker {
       return { allowed: true, probe: true };
     }
     return { allowed: true, probe: false };
+  }
+
+  /** True while calls must fail fast without queueing (open, cool-down not over). */
+  isOpen(): boolean {
+    this.refresh();
+    return this.currentState === 'open';
+  }
+
+  /**
+   * A call still running after `slowCallMs` counts as a failure now, not when its timeout ends: an Odoo that accepts
+   * connections but never answers opens the circuit within a slow-call period or two. `saturated` says every
+   * connection slot is held by a slow call, so nothing else can get through anyway: that opens at once. The call's
+   * own end must then not be recorded again.
+   */
+  recordSlow(probe: boolean, saturated: boolean): void {
+    if (saturated && this.currentState === 'closed' && !probe) {
+      this.open();
+      return;
+    }
+    this.record('retryable_failure', probe);
   }
 
   record(outcome: CallOutcome, probe: boolean): void {
@@ -165,6 +186,7 @@ function validateOptions(o: Required<CircuitOptions>): void {
   positive('coolDownMs');
   positive('windowMs');
   positive('minCalls');
+  positive('slowCallMs');
   if (typeof o.failureRate !== 'number' || !(o.failureRate > 0 && o.failureRate <= 1)) {
     throw new ValidationError(`circuit.failureRate must be a number above 0 and at most 1 (got ${JSON.stringify(o.failureRate)})`);
   }

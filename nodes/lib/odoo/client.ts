@@ -1,16 +1,19 @@
-import { CircuitBreaker } from './circuit-breaker';
+import { CIRCUIT_DEFAULTS, CircuitBreaker } from './circuit-breaker';
 import { isRecord, tryParseJson } from './classify';
-import { OdooError } from './errors';
+import { OdooError, withChanges } from './errors';
+import { keyExpiryOf, KEY_CHECK_INTERVAL_MS, readKeyExpiry } from './key-expiry';
 import { Json2Protocol } from './json2';
 import { JsonRpcProtocol } from './jsonrpc';
 import { ConcurrencyLimiter } from './limiter';
+import { enforcePolicy, isOpenPolicy } from './policy';
 import { createHttpTransport, type HttpTransport } from './transport';
-import type { CallOptions, CircuitState, ConnectionReport, OdooClient, OdooConnectionOptions, OdooProtocol, ServerInfo } from './types';
+import type { CallOptions, CircuitState, ConnectionReport, KeyExpiry, OdooClient, OdooConnectionOptions, OdooProtocol, ServerInfo } from './types';
 import { validateCall } from './validate';
 import { send, type Wire } from './wire';
 
 export const CLIENT_DEFAULTS = {
   timeoutMs: 120_000,
+  readTimeoutMs: 30_000,
   concurrency: 4,
   maxResponseBytes: 64 * 1024 * 1024,
 };
@@ -19,6 +22,13 @@ export const CLIENT_DEFAULTS = {
 export interface OdooClientDeps {
   now?: () => number;
   transport?: HttpTransport;
+  /** Where the client reports what only an operator should read: Odoo tracebacks (debug) and key changes (warn). */
+  log?: ClientLog;
+}
+
+export interface ClientLog {
+  debug(text: string): void;
+  warn(text: string): void;
 }
 
 /** An OdooClient that also tells which protocol it settled on and what its circuit is doing. */
@@ -26,6 +36,12 @@ export interface OdooClientWithState extends OdooClient {
   /** The protocol calls use; for `auto` it is known after the first call or test(). */
   readonly protocol: OdooProtocol | undefined;
   readonly circuitState: CircuitState;
+  /** The last key-expiry check's finding, undefined before the first one. */
+  readonly keyExpiry: KeyExpiry | undefined;
+  /** Reads the expiry date of the key in use now (also run after the first successful call, then twice a day). */
+  checkKeyExpiry(): Promise<KeyExpiry>;
+  /** Listens to key-expiry findings and key switches; returns the unsubscribe function. */
+  onKeyExpiry(listener: (expiry: KeyExpiry) => void): () => void;
 }
 
 /**
@@ -44,11 +60,24 @@ export function createOdooClient(options: OdooConnectionOptions, deps: OdooClien
       rejectUnauthorized: options.rejectUnauthorized !== false,
       maxResponseBytes: positiveOr(options.maxResponseBytes, CLIENT_DEFAULTS.maxResponseBytes),
     });
-  const wire: Wire = { baseUrl: String(options.url ?? '').trim().replace(/\/+$/, ''), timeoutMs, transport, now };
+  const readTimeoutMs = positiveOr(options.readTimeoutMs, CLIENT_DEFAULTS.readTimeoutMs);
+  const wire: Wire = { baseUrl: String(options.url ?? '').trim().replace(/\/+$/, ''), timeoutMs, readTimeoutMs, transport, now };
   const limiter = new ConcurrencyLimiter(concurrency);
   const circuit = options.circuit === false ? undefined : new CircuitBreaker(options.circuit ?? {}, now);
-  const json2 = options.apiKey ? new Json2Protocol(wire, { apiKey: options.apiKey, database: options.database }) : undefined;
-  const jsonrpc = new JsonRpcProtocol(wire, { database: options.database, login: options.login, secret: options.password || options.apiKey });
+  const slowCallMs = options.circuit === false ? undefined : positiveOr(options.circuit?.slowCallMs, CIRCUIT_DEFAULTS.slowCallMs);
+  const policy = options.policy && !isOpenPolicy(options.policy) ? options.policy : undefined;
+  const log = deps.log;
+  // The rotation key takes over after an auth failure of the first and stays; JSON-RPC with a password never rotates.
+  const keys = [options.apiKey, options.apiKey2].filter((k): k is string => typeof k === 'string' && k !== '');
+  let keyIndex = 0;
+  const currentKey = (): string | undefined => keys[keyIndex];
+  const json2 = keys.length > 0 ? new Json2Protocol(wire, { get apiKey() { return currentKey() ?? ''; }, database: options.database }) : undefined;
+  const jsonrpc = new JsonRpcProtocol(wire, { database: options.database, login: options.login, get secret() { return options.password || currentKey(); } });
+  const warnDays = options.keyExpiryWarnDays ?? 0;
+  const keyListeners = new Set<(expiry: KeyExpiry) => void>();
+  let keyExpiry: KeyExpiry | undefined;
+  let keyCheckTimer: NodeJS.Timeout | undefined;
+  let keyCheckStarted = false;
   const setting = options.protocol ?? 'auto';
   let serverInfo: Promise<ServerInfo> | undefined;
   let chosen: OdooProtocol | undefined = setting === 'auto' ? undefined : setting;
@@ -59,15 +88,21 @@ export function createOdooClient(options: OdooConnectionOptions, deps: OdooClien
     clearTimeout(coolDownTimer);
     coolDownTimer = undefined;
     if (state !== 'open' || closed) return;
+    // Calls waiting for a slot would only find the circuit open once one frees: fail them now.
+    limiter.cancelQueued((label) => {
+      const [model, method] = (label ?? '.').split(' ');
+      return circuitOpenError(model, method, circuit.reopensAt - now(), circuit.reopensAt);
+    });
     coolDownTimer = setTimeout(() => circuit.refresh(), Math.max(0, circuit.reopensAt - now()));
     coolDownTimer.unref();
   });
 
   function configurationProblem(protocol: OdooProtocol | 'auto'): string | undefined {
+    if (options.configurationError) return options.configurationError;
     if (!/^https?:\/\/[^/\s]+/i.test(wire.baseUrl)) return `url must start with http:// or https:// (got ${JSON.stringify(options.url)})`;
-    if (protocol === 'json2' && !options.apiKey) return 'JSON-2 needs an API key: set apiKey on the connection';
+    if (protocol === 'json2' && keys.length === 0) return 'JSON-2 needs an API key: set apiKey on the connection';
     if (protocol === 'jsonrpc' && !options.login) return 'JSON-RPC needs a login: set login on the connection';
-    if (protocol === 'jsonrpc' && !options.password && !options.apiKey) return 'JSON-RPC needs a password or an API key';
+    if (protocol === 'jsonrpc' && !options.password && keys.length === 0) return 'JSON-RPC needs a password or an API key';
     return undefined;
   }
 
@@ -90,15 +125,95 @@ export function createOdooClient(options: OdooConnectionOptions, deps: OdooClien
   async function protocol(): Promise<OdooProtocol> {
     if (chosen) return chosen;
     const { major } = await info();
-    chosen = major >= 19 && options.apiKey ? 'json2' : 'jsonrpc';
+    chosen = major >= 19 && keys.length > 0 ? 'json2' : 'jsonrpc';
     return chosen;
   }
 
-  async function execute(model: string, method: string, args: Record<string, unknown>, callOptions?: CallOptions): Promise<unknown> {
+  async function send(model: string, method: string, args: Record<string, unknown>, callOptions?: CallOptions): Promise<unknown> {
     const use = await protocol();
     checkConfiguration(use, model, method);
     if (use === 'json2' && json2) return json2.call(model, method, args, callOptions);
     return jsonrpc.call(model, method, args, callOptions);
+  }
+
+  /** One call with the key in use; an auth failure of the first key hands over to the second, once and for good. */
+  async function execute(model: string, method: string, args: Record<string, unknown>, callOptions?: CallOptions): Promise<unknown> {
+    const used = keyIndex;
+    try {
+      return await send(model, method, args, callOptions);
+    } catch (err) {
+      const rotates = err instanceof OdooError && err.kind === 'auth' && used === 0 && keys.length > 1 && !(chosen === 'jsonrpc' && options.password);
+      if (!rotates) throw err;
+      if (keyIndex === 0) {
+        keyIndex = 1;
+        keyExpiry = undefined;
+        log?.warn(`Odoo refused the first API key (${(err as OdooError).message}); the connection now uses the second key. Remove the first key once it is no longer valid.`);
+        scheduleKeyCheck(0);
+      }
+      return send(model, method, args, callOptions);
+    }
+  }
+
+  /** Odoo's traceback goes to the debug log; errors carry it only when the connection says so. Expired keys are named. */
+  function presentable(err: unknown): unknown {
+    if (!(err instanceof OdooError)) return err;
+    let out = err;
+    if (err.kind === 'auth' && keyExpiry?.expiresAt !== undefined && now() >= keyExpiry.expiresAt) {
+      out = withChanges(out, { message: `API key expired on ${new Date(keyExpiry.expiresAt).toISOString()}: ${err.message}` });
+      if (keyExpiry.state !== 'expired') announceKeyExpiry(keyExpiryOf(keyExpiry.expiresAt, now(), warnDays, keyExpiry.key));
+    }
+    if (err.debug !== undefined && !options.includeTraceback) {
+      log?.debug(`Odoo traceback of ${err.model ?? ''}${err.method ? `.${err.method}` : ''}: ${err.debug}`);
+      out = withChanges(out, { debug: undefined });
+    }
+    return out;
+  }
+
+  function usesKey(): boolean {
+    return keys.length > 0 && warnDays > 0 && !(chosen === 'jsonrpc' && options.password);
+  }
+
+  function scheduleKeyCheck(delayMs: number): void {
+    if (closed || !usesKey()) return;
+    clearTimeout(keyCheckTimer);
+    keyCheckTimer = setTimeout(() => {
+      checkKeyExpiry().catch((err: unknown) => log?.debug(`API key expiry not read: ${err instanceof Error ? err.message : String(err)}`));
+    }, delayMs);
+    keyCheckTimer.unref();
+  }
+
+  /** The key owner's uid where it is known cheaply: JSON-RPC has it, JSON-2 looks the login up. */
+  async function keyOwner(): Promise<number | undefined> {
+    if ((await protocol()) === 'jsonrpc') return jsonrpc.uid();
+    if (!options.login || !json2) return undefined;
+    const users = await json2.call('res.users', 'search_read', { domain: [['login', '=', options.login]], fields: ['id'], limit: 1 });
+    const first = Array.isArray(users) ? (users[0] as unknown) : undefined;
+    return isRecord(first) && typeof first.id === 'number' ? first.id : undefined;
+  }
+
+  async function checkKeyExpiry(): Promise<KeyExpiry> {
+    if (closed) throw closedError('res.users.apikeys', 'search_read');
+    const key = (keyIndex + 1) as 1 | 2;
+    // The connection's own bookkeeping: outside the policy and the circuit, inside the concurrency limit.
+    const expiresAt = await limiter.run(async () => readKeyExpiry((m, meth, a) => send(m, meth, a), await keyOwner()));
+    const found = keyExpiryOf(expiresAt, now(), warnDays, key);
+    announceKeyExpiry(found);
+    scheduleKeyCheck(KEY_CHECK_INTERVAL_MS);
+    return found;
+  }
+
+  function announceKeyExpiry(found: KeyExpiry): void {
+    keyExpiry = found;
+    const at = new Date(found.expiresAt ?? 0).toISOString();
+    if (found.state === 'expired') log?.warn(`the Odoo API key in use (key ${found.key}) expired on ${at}`);
+    if (found.state === 'expiring') log?.warn(`the Odoo API key in use (key ${found.key}) expires on ${at}, in ${found.daysLeft} day(s): add a new key as the second key and deploy`);
+    for (const listener of [...keyListeners]) {
+      try {
+        listener(found);
+      } catch {
+        // A node's status update must not break the call or the check.
+      }
+    }
   }
 
   function circuitOpenError(model: string, method: string, retryAfterMs: number, reopensAt: number): OdooError {
@@ -116,26 +231,59 @@ export function createOdooClient(options: OdooConnectionOptions, deps: OdooClien
     return new OdooError({ kind: 'network', message: 'the Odoo connection was closed (node stopped or redeployed) before the call was sent', model, method });
   }
 
+  let slowInFlight = 0;
+
   async function call<T = unknown>(model: string, method: string, args: Record<string, unknown> = {}, callOptions?: CallOptions): Promise<T> {
     validateCall(model, method, args, callOptions);
     checkConfiguration(setting, model, method);
+    if (policy) enforcePolicy(policy, model, method, args);
     if (closed) throw closedError(model, method);
+    // An open circuit fails fast here, not after waiting behind calls that hold every slot.
+    if (circuit?.isOpen()) throw circuitOpenError(model, method, circuit.reopensAt - now(), circuit.reopensAt);
     return limiter.run(async () => {
       const permit = circuit?.acquire() ?? { allowed: true as const, probe: false };
       if (!permit.allowed) throw circuitOpenError(model, method, permit.retryAfterMs, permit.reopensAt);
+      let slow = false;
+      const slowTimer =
+        circuit && slowCallMs !== undefined
+          ? setTimeout(() => {
+              slow = true;
+              slowInFlight += 1;
+              circuit.recordSlow(permit.probe, slowInFlight >= concurrency);
+            }, slowCallMs)
+          : undefined;
+      slowTimer?.unref();
+      const settle = () => {
+        clearTimeout(slowTimer);
+        if (slow) slowInFlight -= 1;
+      };
       try {
         const result = await execute(model, method, args, callOptions);
-        circuit?.record('success', permit.probe);
+        settle();
+        if (!slow) circuit?.record('success', permit.probe);
+        if (!keyCheckStarted) {
+          keyCheckStarted = true;
+          scheduleKeyCheck(0);
+        }
         return result as T;
       } catch (err) {
+        settle();
         const retryable = err instanceof OdooError ? err.retryable : false;
-        circuit?.record(retryable ? 'retryable_failure' : 'other_failure', permit.probe);
-        throw err;
+        if (!slow) circuit?.record(retryable ? 'retryable_failure' : 'other_failure', permit.probe);
+        throw presentable(err);
       }
-    });
+    }, `${model} ${method}`);
   }
 
   async function test(): Promise<ConnectionReport> {
+    try {
+      return await testConnection();
+    } catch (err) {
+      throw presentable(err);
+    }
+  }
+
+  async function testConnection(): Promise<ConnectionReport> {
     checkConfiguration(setting);
     if (closed) throw closedError();
     const { version } = await info();
@@ -163,6 +311,16 @@ export function createOdooClient(options: OdooConnectionOptions, deps: OdooClien
     get circuitState() {
       return circuit?.state ?? 'closed';
     },
+    get keyExpiry() {
+      return keyExpiry;
+    },
+    checkKeyExpiry,
+    onKeyExpiry(listener) {
+      keyListeners.add(listener);
+      return () => {
+        keyListeners.delete(listener);
+      };
+    },
     onCircuitChange(listener) {
       return circuit ? circuit.onChange(listener) : () => undefined;
     },
@@ -170,6 +328,7 @@ export function createOdooClient(options: OdooConnectionOptions, deps: OdooClien
       if (closed) return;
       closed = true;
       clearTimeout(coolDownTimer);
+      clearTimeout(keyCheckTimer);
       limiter.cancelQueued(() => closedError());
       transport.close();
     },

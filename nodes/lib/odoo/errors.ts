@@ -15,7 +15,9 @@ export type OdooErrorKind =
   | 'network'
   | 'protocol'
   | 'server'
-  | 'circuit_open';
+  | 'circuit_open'
+  /** Refused by the connection's policy before any request left (allow-lists, read-only, max records). */
+  | 'policy';
 
 export interface OdooErrorInit {
   kind: OdooErrorKind;
@@ -86,6 +88,27 @@ export class OdooError extends MiddlewareError {
     if (init.method !== undefined) this.method = init.method;
     if (init.retryAfterMs !== undefined) this.retryAfterMs = init.retryAfterMs;
   }
+}
+
+/** The same error with some fields changed; the stack is kept so the log still points at the failing call. */
+export function withChanges(err: OdooError, changes: Partial<OdooErrorInit>): OdooError {
+  const init: OdooErrorInit = {
+    kind: err.kind,
+    message: err.message,
+    retryable: err.retryable,
+    status: err.status,
+    odooName: err.odooName,
+    odooMessage: err.odooMessage,
+    debug: err.debug,
+    model: err.model,
+    method: err.method,
+    retryAfterMs: err.retryAfterMs,
+    outcomeUnknown: err.outcomeUnknown,
+    ...changes,
+  };
+  const copy = new OdooError(init);
+  copy.stack = err.stack?.replace(err.message, copy.message);
+  return copy;
 }
 
 export function isOdooError(err: unknown): err is OdooError {

@@ -1,7 +1,7 @@
 /** At most `limit` tasks run at once; the others wait in arrival order. */
 export class ConcurrencyLimiter {
   private running = 0;
-  private readonly waiting: Array<{ start: () => void; cancel: (reason: Error) => void }> = [];
+  private readonly waiting: Array<{ start: () => void; cancel: (reason: Error) => void; label?: string }> = [];
 
   constructor(private readonly limit: number) {}
 
@@ -13,7 +13,8 @@ export class ConcurrencyLimiter {
     return this.waiting.length;
   }
 
-  run<T>(task: () => Promise<T>): Promise<T> {
+  /** `label` names the task for the error of cancelQueued. */
+  run<T>(task: () => Promise<T>, label?: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const start = () => {
         this.running += 1;
@@ -29,12 +30,12 @@ export class ConcurrencyLimiter {
         });
       };
       if (this.running < this.limit) start();
-      else this.waiting.push({ start, cancel: reject });
+      else this.waiting.push({ start, cancel: reject, label });
     });
   }
 
   /** Rejects every task that has not started yet. */
-  cancelQueued(reason: () => Error): void {
-    for (const entry of this.waiting.splice(0)) entry.cancel(reason());
+  cancelQueued(reason: (label?: string) => Error): void {
+    for (const entry of this.waiting.splice(0)) entry.cancel(reason(entry.label));
   }
 }

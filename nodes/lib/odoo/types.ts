@@ -1,3 +1,5 @@
+import type { ConnectionPolicy } from './policy';
+
 /** The call API every node uses, whatever protocol carries it. */
 export type OdooProtocol = 'json2' | 'jsonrpc';
 export type OdooProtocolSetting = OdooProtocol | 'auto';
@@ -22,6 +24,18 @@ export interface OdooConnectionOptions {
   circuit?: CircuitOptions | false;
   /** Largest response body accepted, in bytes; default 64 MiB. A bigger answer fails as a protocol error. */
   maxResponseBytes?: number;
+  /** Timeout of read methods (search_read, read...) and the version probe, in ms; default 30000, never above timeoutMs. */
+  readTimeoutMs?: number;
+  /** The second (rotation) API key: used after the first one fails authentication, and kept from then on. */
+  apiKey2?: string;
+  /** Allow-lists, read-only and max records, checked before any request leaves. Default: everything allowed. */
+  policy?: ConnectionPolicy;
+  /** A settings mistake found before the client existed (e.g. a malformed allow-list): every call fails with it. */
+  configurationError?: string;
+  /** Keep Odoo's `debug` traceback in errors; default false (it is logged at debug level instead). */
+  includeTraceback?: boolean;
+  /** Days before the API key's expiry date from which the connection warns; unset or 0: no check (odoo-connection sets 14). */
+  keyExpiryWarnDays?: number;
 }
 
 export interface CircuitOptions {
@@ -35,6 +49,8 @@ export interface CircuitOptions {
   minCalls?: number;
   /** Share of retryable failures in the window (0..1) that opens the circuit; default 0.5. */
   failureRate?: number;
+  /** A call still running after this long counts as a retryable failure; default 30000 ms. */
+  slowCallMs?: number;
 }
 
 export interface CallOptions {
@@ -69,3 +85,14 @@ export interface OdooClient {
 }
 
 export type CircuitState = 'closed' | 'open' | 'half_open';
+
+/** What the connection knows about its API key's expiry date (`res.users.apikeys`). */
+export interface KeyExpiry {
+  state: 'ok' | 'expiring' | 'expired' | 'none';
+  /** Epoch ms, when the key has an expiry date. */
+  expiresAt?: number;
+  /** Whole days left (0 on the last day); negative once expired. */
+  daysLeft?: number;
+  /** Which configured key is in use: 1 or 2. */
+  key: 1 | 2;
+}

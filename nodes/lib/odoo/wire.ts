@@ -1,4 +1,5 @@
 import { fromTransportError, type CallTarget } from './classify';
+import { READ_METHODS } from './policy';
 import { TransportError, type HttpResponse, type HttpTransport } from './transport';
 import type { CallOptions } from './types';
 
@@ -7,6 +8,8 @@ export interface Wire {
   /** Base URL without a trailing slash. */
   baseUrl: string;
   timeoutMs: number;
+  /** Shorter timeout of read methods and the version probe; defaults to timeoutMs. */
+  readTimeoutMs?: number;
   transport: HttpTransport;
   now: () => number;
 }
@@ -23,11 +26,18 @@ export async function send(
     headers['Content-Type'] = 'application/json';
   }
   try {
-    return await wire.transport.request({ method: request.method, url: wire.baseUrl + request.path, headers, body, timeoutMs: wire.timeoutMs });
+    return await wire.transport.request({ method: request.method, url: wire.baseUrl + request.path, headers, body, timeoutMs: timeoutFor(wire, target.method) });
   } catch (err) {
     if (err instanceof TransportError) throw fromTransportError(err, { ...target, url: wire.baseUrl });
     throw err;
   }
+}
+
+const PROBE_METHODS = new Set(['version', 'common.version']);
+
+function timeoutFor(wire: Wire, method: string | undefined): number {
+  if (wire.readTimeoutMs === undefined || method === undefined) return wire.timeoutMs;
+  return READ_METHODS.has(method) || PROBE_METHODS.has(method) ? Math.min(wire.readTimeoutMs, wire.timeoutMs) : wire.timeoutMs;
 }
 
 /** `X-Correlation-ID` and `traceparent` when the call carries them. */

@@ -2,7 +2,9 @@
  * Turns a message into plain JSON for the dead-letter queue and the retry schedule. Parts that cannot survive a
  * restart (functions, sockets, `msg.req`/`msg.res`, class instances, circular references) are dropped and their
  * paths listed, so an operator sees what a replay will lack. Buffers are kept as base64 and revived on replay.
+ * Credential-bearing headers (Authorization, Cookie, signatures, API keys) in any `headers` object are dropped too.
  */
+import { isCredentialHeader } from '../credential-headers';
 
 export interface JsonSafeResult {
   value: Record<string, unknown>;
@@ -58,7 +60,12 @@ function copy(value: unknown, path: string, ancestors: Set<object>, dropped: str
   }
   ancestors.add(obj);
   const out: Record<string, unknown> = {};
+  const isHeaders = /(^|\.)headers$/.test(path);
   for (const [key, item] of Object.entries(obj)) {
+    if (isHeaders && isCredentialHeader(key)) {
+      dropped.push(childPath(path, key));
+      continue;
+    }
     const c = copy(item, childPath(path, key), ancestors, dropped);
     if (c !== DROP) out[key] = c;
   }

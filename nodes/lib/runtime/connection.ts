@@ -1,6 +1,7 @@
 /** What odoo-connection exposes to the nodes using it, and how its editor settings become client options. */
 import type { Node } from 'node-red';
-import type { CircuitState, OdooClient, OdooConnectionOptions, OdooProtocolSetting } from '../odoo/types';
+import { ENVIRONMENTS, parsePolicy, type EnvironmentLabel } from '../odoo/policy';
+import type { CircuitState, KeyExpiry, OdooClient, OdooConnectionOptions, OdooProtocolSetting } from '../odoo/types';
 import { substituteEnv } from './env';
 
 export interface OdooConnectionSettings {
@@ -19,11 +20,28 @@ export interface OdooConnectionSettings {
   circuitThreshold?: number | string;
   /** Seconds the circuit stays open before one probe call. */
   circuitCoolDown?: number | string;
+  /** Seconds after which a call still running counts as a failure for the circuit. */
+  slowCallSeconds?: number | string;
+  /** Timeout of read methods, seconds (never above `timeout`). */
+  readTimeout?: number | string;
+  /** Connection policy: `model:method` allow-lists, read-only, max records per call. */
+  allowRead?: string;
+  allowWrite?: string;
+  readOnly?: boolean | string;
+  maxRecords?: number | string;
+  /** Label shown in the status of every node on the connection. */
+  environment?: string;
+  includeTraceback?: boolean | string;
+  keyExpiryWarnDays?: number | string;
+  /** Name of the environment variable holding the second (rotation) API key. */
+  apiKey2Env?: string;
 }
 
 export interface OdooConnectionCredentials {
   apiKey?: string;
   password?: string;
+  /** The second (rotation) API key. */
+  apiKey2?: string;
 }
 
 /** The config node as other nodes see it (`RED.nodes.getNode(def.connection)`). */
@@ -31,9 +49,20 @@ export interface OdooConnectionNode extends Node<OdooConnectionCredentials> {
   client: OdooClient;
   /** Subscribes to the shared circuit breaker; returns the unsubscribe function. */
   onCircuitChange(listener: (state: CircuitState) => void): () => void;
+  /** The environment label ('' when none). */
+  environment?: EnvironmentLabel | '';
+  /** The latest API-key expiry finding, and its changes (see KeyExpiry). */
+  keyExpiry?: () => KeyExpiry | undefined;
+  onKeyExpiry?(listener: (expiry: KeyExpiry) => void): () => void;
 }
 
-export const CONNECTION_DEFAULTS = { protocol: 'auto' as OdooProtocolSetting, timeoutSeconds: 120, concurrency: 4, circuitThreshold: 5, circuitCoolDownSeconds: 30 };
+export const CONNECTION_DEFAULTS = { protocol: 'auto' as OdooProtocolSetting, timeoutSeconds: 120, concurrency: 4, circuitThreshold: 5, circuitCoolDownSeconds: 30, readTimeoutSeconds: 30, slowCallSeconds: 30, keyExpiryWarnDays: 14 };
+
+/** The environment label of the settings, '' when unset or unknown. */
+export function environmentOf(settings: OdooConnectionSettings): EnvironmentLabel | '' {
+  const value = String(settings.environment ?? '').trim();
+  return (ENVIRONMENTS as readonly string[]).includes(value) ? (value as EnvironmentLabel) : '';
+}
 
 function numberOr(value: number | string | undefined, fallback: number): number {
   const n = typeof value === 'string' ? Number(value.trim()) : value;
@@ -61,7 +90,12 @@ export function connectionOptions(
     login: env(settings.login),
     apiKey: env(credentials.apiKey) ?? fromEnvName(settings.apiKeyEnv, lookupEnv),
     password: env(credentials.password) ?? fromEnvName(settings.passwordEnv, lookupEnv),
+    apiKey2: env(credentials.apiKey2) ?? fromEnvName(settings.apiKey2Env, lookupEnv),
     timeoutMs: numberOr(settings.timeout, CONNECTION_DEFAULTS.timeoutSeconds) * 1000,
+    readTimeoutMs: numberOr(settings.readTimeout, CONNECTION_DEFAULTS.readTimeoutSeconds) * 1000,
+    policy: parsePolicy(settings),
+    includeTraceback: settings.includeTraceback === true || settings.includeTraceback === 'true',
+    keyExpiryWarnDays: wholeOr(settings.keyExpiryWarnDays, CONNECTION_DEFAULTS.keyExpiryWarnDays),
     concurrency: Math.floor(numberOr(settings.concurrency, CONNECTION_DEFAULTS.concurrency)),
     rejectUnauthorized: settings.tlsVerify !== false && settings.tlsVerify !== 'false',
     circuit: circuitOptions(settings),
@@ -82,5 +116,12 @@ function circuitOptions(settings: OdooConnectionSettings): OdooConnectionOptions
   return {
     failureThreshold: Number.isInteger(threshold) && threshold > 0 ? threshold : CONNECTION_DEFAULTS.circuitThreshold,
     coolDownMs: numberOr(settings.circuitCoolDown, CONNECTION_DEFAULTS.circuitCoolDownSeconds) * 1000,
+    slowCallMs: numberOr(settings.slowCallSeconds, CONNECTION_DEFAULTS.slowCallSeconds) * 1000,
   };
+}
+
+/** A whole number >= 0 (0 is meaningful: "off"); blank or nonsense is the default. */
+function wholeOr(value: number | string | undefined, fallback: number): number {
+  const n = typeof value === 'string' ? (value.trim() === '' ? NaN : Number(value.trim())) : value;
+  return typeof n === 'number' && Number.isInteger(n) && n >= 0 ? n : fallback;
 }

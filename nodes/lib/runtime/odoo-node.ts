@@ -3,7 +3,7 @@ import { toMiddlewareError, ValidationError } from '../errors';
 import type { OdooClient } from '../odoo/types';
 import { cleared, failed, type NodeStatus } from '../status';
 import type { OdooConnectionNode } from './connection';
-import { statusForCircuit, statusForError } from './odoo-status';
+import { statusForCircuit, statusForError, withConnectionNotice } from './odoo-status';
 
 export type OdooMessage = NodeMessageInFlow & Record<string, unknown>;
 export type Send = (msg: NodeMessage | Array<NodeMessage | NodeMessage[] | null>) => void;
@@ -22,8 +22,16 @@ export function handleWithConnection<T>(
   statusOf: (result: T) => NodeStatus,
 ): void {
   const connection = RED.nodes.getNode(connectionId) as OdooConnectionNode | null;
-  const unsubscribe = connection?.onCircuitChange((state) => node.status(statusForCircuit(state)));
+  // Every status carries the connection's environment label and key warning; `shown` is re-decorated when they change.
+  let shown: NodeStatus = cleared();
+  const show = (status: NodeStatus) => {
+    shown = status;
+    node.status(connection ? withConnectionNotice(status, { environment: connection.environment, keyExpiry: connection.keyExpiry?.() }) : status);
+  };
+  const unsubscribe = connection?.onCircuitChange((state) => show(statusForCircuit(state)));
+  const unsubscribeKey = connection?.onKeyExpiry?.(() => show(shown));
   if (!connection) node.status(failed('no connection'));
+  else show(cleared());
 
   const run = async (msg: OdooMessage, send: Send): Promise<T> => {
     if (!connection?.client) throw new ValidationError(`${type} has no odoo-connection configured: open the node and pick a connection`, { property: 'connection' });
@@ -33,11 +41,11 @@ export function handleWithConnection<T>(
   node.on('input', (msg, send, done) => {
     run(msg as OdooMessage, send).then(
       (result) => {
-        node.status(statusOf(result));
+        show(statusOf(result));
         done();
       },
       (err: unknown) => {
-        node.status(statusForError(err));
+        show(statusForError(err));
         done(toMiddlewareError(err));
       },
     );
@@ -45,6 +53,7 @@ export function handleWithConnection<T>(
 
   node.on('close', (_removed: boolean, done: () => void) => {
     unsubscribe?.();
+    unsubscribeKey?.();
     node.status(cleared());
     done();
   });

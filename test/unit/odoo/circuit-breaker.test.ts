@@ -141,6 +141,40 @@ describe('circuit breaker', () => {
     assert.deepEqual(after, ['open']);
   });
 
+  it('a slow call counts as a retryable failure; slow calls holding every slot open it at once', () => {
+    const { cb, run } = breaker({ failureThreshold: 3 });
+    const slow = (saturated: boolean) => {
+      const permit = cb.acquire();
+      assert.ok(permit.allowed);
+      cb.recordSlow(permit.probe, saturated);
+    };
+    slow(false);
+    run('retryable_failure');
+    assert.equal(cb.state, 'closed');
+    slow(false);
+    assert.equal(cb.state, 'open', 'two slow calls and a failure reach the threshold of 3');
+    const other = breaker({ failureThreshold: 5 });
+    const permit = other.cb.acquire();
+    assert.ok(permit.allowed);
+    other.cb.recordSlow(permit.probe, true);
+    assert.equal(other.cb.state, 'open');
+    assert.equal(other.cb.isOpen(), true);
+  });
+
+  it('a slow probe re-opens the circuit', () => {
+    const { cb, clock } = breaker({ failureThreshold: 1, coolDownMs: 100 });
+    const first = cb.acquire();
+    assert.ok(first.allowed);
+    cb.record('retryable_failure', first.probe);
+    clock.now = 100;
+    assert.equal(cb.isOpen(), false, 'half-open after the cool-down');
+    const probe = cb.acquire();
+    assert.ok(probe.allowed && probe.probe);
+    cb.recordSlow(probe.probe, true);
+    assert.equal(cb.state, 'open');
+    assert.equal(cb.reopensAt, 200);
+  });
+
   it('refuses nonsense options with a validation error naming the option', () => {
     assert.throws(() => new CircuitBreaker({ failureRate: 2 }), (err: unknown) => err instanceof ValidationError && /circuit\.failureRate/.test(err.message));
     assert.throws(() => new CircuitBreaker({ coolDownMs: -1 }), (err: unknown) => err instanceof ValidationError && /circuit\.coolDownMs/.test(err.message));

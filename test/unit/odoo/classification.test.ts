@@ -16,13 +16,14 @@ async function callError(client: OdooClientWithState, model: string, method: str
 describe('odoo client: error classification of reference answers', () => {
   let server: FakeServer;
   let clients: OdooClientWithState[] = [];
+  // With the traceback kept, so its trimming is checked too.
   const json2 = () => {
-    const c = createOdooClient({ url: server.url, protocol: 'json2', apiKey: 'key', database: 'odoo', circuit: false });
+    const c = createOdooClient({ url: server.url, protocol: 'json2', apiKey: 'key', database: 'odoo', circuit: false, includeTraceback: true });
     clients.push(c);
     return c;
   };
   const jsonrpc = () => {
-    const c = createOdooClient({ url: server.url, protocol: 'jsonrpc', login: 'admin', password: 'admin', database: 'odoo', circuit: false });
+    const c = createOdooClient({ url: server.url, protocol: 'jsonrpc', login: 'admin', password: 'admin', database: 'odoo', circuit: false, includeTraceback: true });
     clients.push(c);
     return c;
   };

@@ -15,11 +15,27 @@ describe('node runtime helpers', () => {
 
   it('builds client options from editor settings: seconds to ms, defaults, TLS on unless unchecked', () => {
     const options = connectionOptions({ url: '${URL}', database: '', protocol: 'bogus', timeout: '', concurrency: '8', tlsVerify: false }, { apiKey: '${KEY}' }, (n) => ({ URL: 'https://e.example', KEY: 'k' })[n]);
-    assert.deepEqual(options, { url: 'https://e.example', database: undefined, protocol: 'auto', login: undefined, apiKey: 'k', password: undefined, timeoutMs: 120000, concurrency: 8, rejectUnauthorized: false, circuit: { failureThreshold: 5, coolDownMs: 30_000 } });
+    assert.deepEqual(options, {
+      url: 'https://e.example',
+      database: undefined,
+      protocol: 'auto',
+      login: undefined,
+      apiKey: 'k',
+      password: undefined,
+      apiKey2: undefined,
+      timeoutMs: 120000,
+      readTimeoutMs: 30000,
+      policy: { allowRead: undefined, allowWrite: undefined, readOnly: false, maxRecords: 0 },
+      includeTraceback: false,
+      keyExpiryWarnDays: 14,
+      concurrency: 8,
+      rejectUnauthorized: false,
+      circuit: { failureThreshold: 5, coolDownMs: 30_000, slowCallMs: 30_000 },
+    });
     assert.equal(connectionOptions({ url: 'http://x', timeout: 5 }, {}, () => undefined).rejectUnauthorized, true);
     assert.equal(connectionOptions({ url: 'http://x', timeout: 5 }, {}, () => undefined).timeoutMs, 5000);
-    assert.deepEqual(connectionOptions({ url: 'http://x' }, {}, () => undefined).circuit, { failureThreshold: 5, coolDownMs: 30_000 });
-    assert.deepEqual(connectionOptions({ url: 'http://x', circuitThreshold: '20', circuitCoolDown: '5' }, {}, () => undefined).circuit, { failureThreshold: 20, coolDownMs: 5_000 });
+    assert.deepEqual(connectionOptions({ url: 'http://x' }, {}, () => undefined).circuit, { failureThreshold: 5, coolDownMs: 30_000, slowCallMs: 30_000 });
+    assert.deepEqual(connectionOptions({ url: 'http://x', circuitThreshold: '20', circuitCoolDown: '5', slowCallSeconds: '2' }, {}, () => undefined).circuit, { failureThreshold: 20, coolDownMs: 5_000, slowCallMs: 2_000 });
     assert.equal(connectionOptions({ url: 'http://x', circuitThreshold: 0 }, {}, () => undefined).circuit, false);
   });
 

@@ -142,6 +142,30 @@ describe('RetryController', () => {
     assert.equal(letter.message.deadLetter, undefined);
   });
 
+  it('never stores credential-bearing headers with a dead letter or a retry', async () => {
+    const { controller, dead } = setup(store, clock);
+    const headers = () => ({
+      'content-type': 'application/json',
+      'x-correlation-id': 'c-9',
+      authorization: 'Bearer secret-token',
+      Cookie: 'session_id=abc',
+      'set-cookie': ['sid=1'],
+      'x-hub-signature-256': 'sha256=aa',
+      'x-api-key': 'k-123',
+    });
+    const validation = { message: 'bad', code: 'MW_VALIDATION', source: { id: 'w1' }, cause: { kind: 'validation', retryable: false } };
+    await controller.handleFailure({ payload: 1, headers: headers(), webhook: { headers: headers() }, error: validation });
+    const letter = await store.getDeadLetter((dead[0].deadLetter as { id: string }).id);
+    assert.ok(letter);
+    const text = JSON.stringify(letter);
+    for (const secret of ['secret-token', 'session_id', 'sid=1', 'sha256=aa', 'k-123']) assert.ok(!text.includes(secret), `${secret} was stored`);
+    assert.deepEqual(letter.message.headers, { 'content-type': 'application/json', 'x-correlation-id': 'c-9' });
+    assert.ok(letter.droppedPaths.includes('headers.authorization') && letter.droppedPaths.includes('webhook.headers["x-api-key"]'), JSON.stringify(letter.droppedPaths));
+    await controller.handleFailure({ payload: 2, headers: headers(), error: timeoutError });
+    const [retry] = await store.listRetries('retry1');
+    assert.deepEqual((retry.message as { headers: unknown }).headers, { 'content-type': 'application/json', 'x-correlation-id': 'c-9' });
+  });
+
   it('restore re-arms stored retries: future ones on time, overdue ones staggered', async () => {
     const first = setup(store, clock);
     await first.controller.handleFailure({ payload: 'a', error: timeoutError });
