@@ -4,6 +4,7 @@
  */
 import * as path from 'node:path';
 import bcrypt from 'bcryptjs';
+import { jsonBodyGuard } from './nodes/lib/http';
 
 const root = path.resolve(__dirname, '..');
 const adminPassword = process.env.NODE_RED_ADMIN_PASSWORD;
@@ -31,6 +32,11 @@ export = {
         users: [{ username: adminUser, password: bcrypt.hashSync(adminPassword, 10), permissions: '*' }],
       }
     : undefined,
+  // Core http in endpoints refuse JSON nested deeper than 100 levels (400) before a flow sees it. The editor
+  // and the endpoints share "/", so the editor's parser reads every body first: the guard goes in front of it
+  // too, so that broken JSON is answered as JSON rather than as an HTML page with a server stack trace.
+  httpAdminMiddleware: jsonBodyGuard(),
+  httpNodeMiddleware: jsonBodyGuard(),
   functionExternalModules: false,
   functionGlobalContext: {},
   contextStorage: {

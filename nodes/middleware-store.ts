@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { toMiddlewareError } from './lib/errors';
 import { createStore, resolveSqlitePath, type StoreConfig } from './lib/store';
-import { redactRedisUrl } from './lib/store/redis';
+import { DEFAULT_COMMAND_TIMEOUT_MS, redactRedisUrl } from './lib/store/redis';
 import { storeUnavailable } from './lib/store/store-errors';
 import type { MiddlewareStore, StoreProvider } from './lib/store/types';
 
@@ -14,6 +14,8 @@ interface MiddlewareStoreDef extends NodeDef {
   db: string | number;
   keyPrefix: string;
   tls: boolean;
+  /** Seconds a Redis command may wait for its answer (default 2). */
+  commandTimeout: string | number;
 }
 
 /** As Node-RED types credentials declared in registerType; both are strings when set. */
@@ -53,6 +55,12 @@ function unavailableStore(backend: 'sqlite' | 'redis', reason: Error): Middlewar
   };
 }
 
+/** Blank or unusable means the default; a positive number of seconds otherwise. */
+function commandTimeoutMs(seconds: string | number | undefined): number {
+  const n = Number(seconds);
+  return seconds === '' || seconds === undefined || !Number.isFinite(n) || n <= 0 ? DEFAULT_COMMAND_TIMEOUT_MS : Math.round(n * 1000);
+}
+
 export = (RED: NodeAPI): void => {
   function MiddlewareStoreConfig(this: MiddlewareStoreNode, def: MiddlewareStoreDef) {
     RED.nodes.createNode(this, def);
@@ -71,6 +79,7 @@ export = (RED: NodeAPI): void => {
         db: Number.isInteger(db) && db >= 0 ? db : 0,
         keyPrefix: def.keyPrefix || undefined,
         tls: def.tls === true,
+        commandTimeoutMs: commandTimeoutMs(def.commandTimeout),
         username: typeof node.credentials?.username === 'string' && node.credentials.username ? node.credentials.username : undefined,
         password: typeof node.credentials?.password === 'string' && node.credentials.password ? node.credentials.password : undefined,
         // Connection errors repeat while Redis is down: log one line per interval, not one per attempt.

@@ -7,6 +7,7 @@ import { MemoryReplayGuard, ReplayGuard, StoreReplayGuard } from './lib/webhook/
 import { compileSchema, DEFAULT_MAX_BODY_BYTES, ReceiveOutcome, WebhookReceiver, WebhookRejection } from './lib/webhook/receiver';
 import { DEFAULT_STRIPE_TOLERANCE_SEC, SIGNATURE_SCHEMES, SignatureScheme } from './lib/webhook/signatures';
 import { bodyConsumed, keepRawBody, type ExpressApp } from './lib/webhook/raw-routes';
+import { DEFAULT_MAX_JSON_DEPTH } from './lib/http/json-depth';
 
 type Method = 'post' | 'put' | 'patch' | 'delete';
 
@@ -27,6 +28,7 @@ interface WebhookInDef extends NodeDef {
   replayTtl: string | number;
   duplicateStatus: string | number;
   maxBody: string | number;
+  maxDepth: string | number;
   contentTypes: string;
   schema: string;
   responseMode: 'ack' | 'flow';
@@ -132,6 +134,7 @@ export = (RED: NodeAPI): void => {
         toleranceSec: numberOr(def.tolerance, DEFAULT_STRIPE_TOLERANCE_SEC, 0),
       },
       maxBodyBytes: numberOr(def.maxBody, DEFAULT_MAX_BODY_BYTES, 1),
+      maxJsonDepth: Math.floor(numberOr(def.maxDepth, DEFAULT_MAX_JSON_DEPTH, 1)),
       contentTypes: (def.contentTypes || 'application/json').split(',').map((t) => t.trim()).filter(Boolean),
       validate,
       deliveryIdHeader: def.deliveryIdHeader,

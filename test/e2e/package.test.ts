@@ -71,6 +71,12 @@ describe('npm package', function () {
     assert.deepEqual(strays, [], 'the tarball carries files users do not need');
   });
 
+  it('exports jsonBodyGuard for a settings file', function () {
+    const installed = path.join(work, 'userdir', 'node_modules', pkg.name);
+    const exported = execFileSync(process.execPath, ['-e', `process.stdout.write(typeof require(${JSON.stringify(installed)}).jsonBodyGuard())`], { encoding: 'utf8' });
+    assert.equal(exported, 'function');
+  });
+
   it('registers every node with no error', async function () {
     const { status, body } = await getJson(`${base}/nodes`);
     assert.equal(status, 200);

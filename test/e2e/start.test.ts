@@ -80,9 +80,20 @@ describe('npm start (the shipped flows against the sandbox)', function () {
     assert.equal(nameless.status, 422, JSON.stringify(nameless.body));
     assert.equal((nameless.body as { error: { kind: string } }).error.kind, 'validation');
 
+    type Refusal = { error: { code: string; errors: Array<{ path: string; message: string }> } };
     const notObject = await getJson(`${base}/api/partners`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '["not a record"]' });
-    assert.equal(notObject.status, 400, JSON.stringify(notObject.body));
-    assert.equal((notObject.body as { error: { code: string } }).error.code, 'MW_VALIDATION');
+    assert.equal(notObject.status, 422, JSON.stringify(notObject.body));
+    assert.equal((notObject.body as Refusal).error.code, 'MW_VALIDATION');
+    assert.deepEqual((notObject.body as Refusal).error.errors, [{ path: '', message: 'must be object' }]);
+
+    // An Odoo field name is not a Party property: refused before Odoo, naming the field.
+    const unknown = await getJson(`${base}/api/partners`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'X', website: 'x.test' }) });
+    assert.equal(unknown.status, 422, JSON.stringify(unknown.body));
+    assert.match(JSON.stringify((unknown.body as Refusal).error.errors), /website/);
+
+    const broken = await getJson(`${base}/api/partners`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":' });
+    assert.equal(broken.status, 400);
+    assert.equal((broken.body as Refusal).error.code, 'MW_INVALID_JSON');
 
     assert.equal(fs.readFileSync(flowFile, 'utf8'), flowsBefore);
   });

@@ -1,5 +1,8 @@
 import { strict as assert } from 'node:assert';
 import type { EventEmitter } from 'node:events';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { Node } from 'node-red';
 import mapperNode = require('../../nodes/canonical-mapper');
 import connectionNode = require('../../nodes/odoo-connection');
@@ -189,6 +192,30 @@ describe('canonical-mapper node', function () {
     const catalog = await helper.request().get('/canonical-mapper/catalog').expect(200);
     assert.ok(catalog.body.presets.some((p: { id: string }) => p.id === 'shopify-order'));
     assert.equal(catalog.body.schemas.length, 6);
+  });
+
+  it('the preview reads schema files only from the schema folders: ../, absolute paths and symlinks out are refused', async () => {
+    const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-mapper-user-'));
+    const link = path.join(userDir, 'schemas', 'out.json');
+    fs.mkdirSync(path.dirname(link));
+    fs.symlinkSync('/etc/passwd', link);
+    helper.settings({ userDir });
+    try {
+      await helper.load(mapperNode, flow({ mode: 'rules', rules: RULES, schemaType: 'none' }));
+      const probe = (value: string) =>
+        helper.request().post('/canonical-mapper/preview').send({ rules: RULES, schema: { type: 'file', value }, sample: { code: 'x', title: 'X' } }).expect(400);
+      for (const value of ['../../../../../../etc/passwd', '/etc/passwd', `schemas/${path.basename(link)}`]) {
+        const res = await probe(value);
+        assert.equal(res.body.error.code, 'MW_VALIDATION', value);
+        assert.match(res.body.error.message, /refused: .*schema files are read only from/, value);
+        assert.doesNotMatch(JSON.stringify(res.body), /root:|\/bin\//, value);
+      }
+      const packaged = await helper.request().post('/canonical-mapper/preview').send({ rules: RULES, schema: { type: 'file', value: 'schemas/canonical/product-1.0.0.json' }, sample: { code: 'x' } }).expect(200);
+      assert.deepEqual(packaged.body.errors, [{ path: 'name', message: 'is required' }]);
+    } finally {
+      helper.settings({});
+      fs.rmSync(userDir, { recursive: true, force: true });
+    }
   });
 
   it('shows throttled counts and clears the status on close', async () => {

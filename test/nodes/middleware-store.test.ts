@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { helper, initRuntime } from '../helpers/runtime';
 import { REDIS_URL, deleteKeys, requireRedis, uniqueKeyPrefix } from '../helpers/redis';
+import { startFreezableProxy } from '../helpers/tcp-proxy';
 import storeNode = require('../../nodes/middleware-store');
 import guardNode = require('../../nodes/idempotency-guard');
 import type { MiddlewareStore, StoreProvider } from '../../nodes/lib/store/types';
@@ -94,6 +95,29 @@ describe('middleware-store config node', function () {
       assert.equal(store.backend, 'redis');
       await store.setWatermark('w', 'v');
       assert.equal(await store.getWatermark('w'), 'v');
+    });
+
+    it('fails a command Redis does not answer within the command timeout setting', async () => {
+      const target = new URL(REDIS_URL);
+      const proxy = await startFreezableProxy(target.hostname, Number(target.port || 6379));
+      try {
+        target.port = String(proxy.port);
+        await helper.load(NODES, flowOf({ id: 'store1', type: 'middleware-store', backend: 'redis', url: target.toString(), db: 0, keyPrefix: prefix, tls: false, commandTimeout: '0.3' }));
+        const store = storeOf('store1');
+        await store.setWatermark('w', 'v');
+        proxy.freeze();
+        const started = Date.now();
+        await assert.rejects(store.getWatermark('w'), (err: { code?: string; message: string }) => {
+          assert.equal(err.code, 'MW_STORE_UNAVAILABLE');
+          assert.match(err.message, /no answer within 300 ms/);
+          return true;
+        });
+        assert.ok(Date.now() - started < 1500);
+      } finally {
+        proxy.thaw();
+        await helper.unload();
+        await proxy.close();
+      }
     });
 
     it('passes the credentials to Redis (a wrong password fails as store_unavailable)', async () => {

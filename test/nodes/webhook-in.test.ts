@@ -9,6 +9,7 @@ import type { NodeAPI } from 'node-red';
 import webhookInNode = require('../../nodes/webhook-in');
 import middlewareStoreNode = require('../../nodes/middleware-store');
 import { signStripe } from '../../nodes/lib/webhook/signatures';
+import { jsonBodyGuard } from '../../nodes/lib/http';
 import type { ClaimOutcome, ClaimRequest, MiddlewareStore } from '../../nodes/lib/store/types';
 import { helper, initRuntime } from '../helpers/runtime';
 
@@ -17,6 +18,11 @@ initRuntime();
 // The core http in/response module, so flow mode is checked against the real http response node.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const httpInModule = require(path.join(path.dirname(require.resolve('@node-red/nodes/package.json')), 'core', 'network', '21-httpin.js')) as (red: NodeAPI) => void;
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const functionModule = require(path.join(path.dirname(require.resolve('@node-red/nodes/package.json')), 'core', 'function', '10-function.js')) as (red: NodeAPI) => void;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const catchModule = require(path.join(path.dirname(require.resolve('@node-red/nodes/package.json')), 'core', 'common', '25-catch.js')) as (red: NodeAPI) => void;
 
 /** The helper builds a fresh httpNode app per load and does not serve it; this server forwards to the current one. */
 let httpNode: http.RequestListener | undefined;
@@ -234,6 +240,18 @@ describe('webhook-in node', function () {
     assert.ok(statuses.some((s) => s.text === 'rejected 4'), JSON.stringify(statuses));
   });
 
+  it('a body nested deeper than Max JSON depth answers 400 and never reaches the flow; the runtime stays up', async () => {
+    await load([hookNode({ maxBody: 8192, maxDepth: 50 })]);
+    const received = collect();
+    const deep = await post('/hook', `${'['.repeat(2000)}${']'.repeat(2000)}`);
+    assert.deepEqual([deep.status, deep.body.error?.code], [400, 'WEBHOOK_JSON_TOO_DEEP']);
+    assert.match(String(deep.body.error?.message), /deeper than 50 levels/);
+    assert.equal((await post('/hook', `${'['.repeat(51)}${']'.repeat(51)}`)).status, 400);
+    assert.equal((await post('/hook', `${'['.repeat(50)}${']'.repeat(50)}`)).status, 202);
+    await until(() => received.length === 1);
+    assert.equal(received.length, 1);
+  });
+
   it('replay protection in memory: a duplicate answers 200 by default and never reaches the flow', async () => {
     await load([hookNode({ scheme: 'github', replay: true })], { hook: { secret: SECRET } });
     const received = collect();
@@ -374,6 +392,34 @@ describe('webhook-in node', function () {
       await load([hookNode({ scheme: 'github' })], { hook: { secret: SECRET } });
       const reply = await post('/hook', '{}', { 'x-hub-signature-256': ghSig(SECRET, '{}') });
       assert.deepEqual([reply.status, reply.body.error?.code], [500, 'WEBHOOK_BODY_CONSUMED']);
+    });
+  });
+
+  describe('with jsonBodyGuard as httpNodeMiddleware', () => {
+    beforeEach(() => {
+      helper.settings({ httpNodeMiddleware: jsonBodyGuard() });
+    });
+    afterEach(() => {
+      helper.settings({ httpNodeMiddleware: undefined });
+    });
+    it('webhook-in still reads the raw body and checks the signature', async () => {
+      await load([hookNode({ scheme: 'github' })], { hook: { secret: SECRET } });
+      const body = '{"order":1}';
+      assert.equal((await post('/hook', body, { 'x-hub-signature-256': ghSig(SECRET, body) })).status, 202);
+      assert.equal((await post('/hook', body, { 'x-hub-signature-256': ghSig('wrong', body) })).status, 401);
+    });
+    it('a core http in -> function -> Catch flow answers 400 for 2,000 levels and keeps serving', async () => {
+      const flow = [
+        { id: 'f1', type: 'tab' },
+        { id: 'in', z: 'f1', type: 'http in', url: '/partners', method: 'post', wires: [['fn']] },
+        { id: 'fn', z: 'f1', type: 'function', func: 'throw new Error("refused")', wires: [[]] },
+        { id: 'catcher', z: 'f1', type: 'catch', scope: ['fn'], uncaught: false, wires: [['answer']] },
+        { id: 'answer', z: 'f1', type: 'http response', statusCode: '422', wires: [] },
+      ];
+      await helper.load([captureHttpNode, httpInModule, functionModule, catchModule], flow as never);
+      const deep = await post('/partners', `${'['.repeat(2000)}${']'.repeat(2000)}`);
+      assert.deepEqual([deep.status, deep.body.error?.code], [400, 'MW_JSON_TOO_DEEP']);
+      assert.equal((await post('/partners', '{"name":"Azure"}')).status, 422);
     });
   });
 

@@ -5,20 +5,20 @@
  * promise at all.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { ValidationError } from '../errors';
 import { compileMapping, type CompileOptions } from '../mapper/compile';
 import type { FieldError, MappingResult, MappingRule } from '../mapper/types';
 import type { SchemaValidator } from '../mapper/validate';
 import { findPreset, PRESETS, type Preset } from './presets';
 import type { OdooResolver } from './resolver';
+import { resolveSchemaFile } from './schema-files';
 import { canonicalRegistry, describeSchemaId } from './schemas';
 
 export type SchemaChoice =
   | { type: 'none' }
   /** `value` is a bundled schema `$id`; empty means the preset's own output schema. */
   | { type: 'canonical'; value?: string }
-  /** A JSON Schema file; relative paths resolve against `baseDir` (Node-RED's user directory). */
+  /** A JSON Schema file under `<baseDir>/schemas/` (baseDir: Node-RED's user directory) or the package's `schemas/`. */
   | { type: 'file'; value: string }
   | { type: 'inline'; value: string | Record<string, unknown> };
 
@@ -125,15 +125,14 @@ function resolveSchema(choice: SchemaChoice, preset: Preset | undefined, baseDir
       return registry.get(id);
     }
     case 'file': {
-      if (!choice.value) throw new ValidationError('schema: a file path is required', { property: 'schema' });
-      const file = path.resolve(baseDir ?? process.cwd(), choice.value);
+      const file = resolveSchemaFile(choice.value, baseDir ?? process.cwd());
       let doc: unknown;
       try {
         doc = JSON.parse(fs.readFileSync(file, 'utf8'));
       } catch (err) {
-        throw new ValidationError(`schema: cannot read JSON Schema file '${file}': ${(err as Error).message}`, { property: 'schema', file });
+        throw new ValidationError(`schema: cannot read JSON Schema file '${choice.value}': ${(err as Error).message}`, { property: 'schema', file: choice.value });
       }
-      return compileUserSchema(doc, `file '${file}'`);
+      return compileUserSchema(doc, `file '${choice.value}'`);
     }
     case 'inline': {
       let doc: unknown = choice.value;

@@ -26,11 +26,17 @@ export interface RedisStoreOptions {
   password?: string;
   /** How long the first command waits for the initial connection before failing `store_unavailable`. */
   connectTimeoutMs?: number;
+  /** How long a command waits for Redis' answer before failing `store_unavailable` (default 2000). */
+  commandTimeoutMs?: number;
   /** Told about connection errors (the node logs them); the store keeps reconnecting in the background. */
   onError?: (err: Error) => void;
 }
 
 export const DEFAULT_KEY_PREFIX = 'odoo-mw:';
+export const DEFAULT_COMMAND_TIMEOUT_MS = 2000;
+
+/** The message of ioredis' error for a command that outlived `commandTimeout`. */
+const COMMAND_TIMED_OUT = 'Command timed out';
 
 /** Completed records are checked against the caller's clock; Redis deletes them a little after that. */
 const EXPIRY_MARGIN_MS = 60_000;
@@ -195,12 +201,16 @@ export function createRedisStore(options: RedisStoreOptions): MiddlewareStore {
   const where = redactRedisUrl(options.url);
   const prefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
   const connectTimeout = options.connectTimeoutMs ?? 5000;
+  const commandTimeout = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
   const redisOptions: RedisOptions = {
     db: options.db ?? 0,
     // Fail commands at once while disconnected instead of queueing them without bound.
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout,
+    // A Redis that is connected but stops answering (paused, overloaded, a dead link the kernel has not noticed)
+    // fails each command in bounded time instead of stalling the message until TCP gives up.
+    commandTimeout,
     retryStrategy: (times: number) => Math.min(times * 250, 5000),
   };
   if (options.tls) redisOptions.tls = {};
@@ -257,6 +267,7 @@ export function createRedisStore(options: RedisStoreOptions): MiddlewareStore {
   const asStoreError = (err: unknown): MiddlewareError => {
     if (err instanceof MiddlewareError) return err;
     const message = err instanceof Error ? err.message : String(err);
+    if (message === COMMAND_TIMED_OUT) return unavailable(`no answer within ${commandTimeout} ms`);
     if (err instanceof Error && err.name === 'ReplyError') {
       return storeFailure(`Redis store at ${where} refused a command: ${message}`, { backend: 'redis', url: where });
     }

@@ -9,6 +9,7 @@ import type { Readable } from 'node:stream';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { MiddlewareError } from '../errors';
+import { DEFAULT_MAX_JSON_DEPTH, jsonTextTooDeep } from '../http/json-depth';
 import { isUsableCorrelationId } from '../trace/context';
 import type { ReplayGuard } from './replay';
 import { Headers, SignatureConfig, SignatureScheme, verifySignature } from './signatures';
@@ -16,6 +17,8 @@ import { Headers, SignatureConfig, SignatureScheme, verifySignature } from './si
 export interface ReceiverOptions {
   signature: SignatureConfig;
   maxBodyBytes: number;
+  /** Deepest nesting of objects and arrays a JSON body may have (default 100); deeper answers 400. */
+  maxJsonDepth?: number;
   /** Media types accepted, e.g. ["application/json"]; "*" matches any part ("application/*", "*\/*"). */
   contentTypes: string[];
   /** Compiled JSON Schema check of the parsed payload; 422 when it fails. */
@@ -178,6 +181,10 @@ export class WebhookReceiver {
 
     let payload: unknown;
     if (isJsonType(type)) {
+      const maxDepth = options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
+      if (jsonTextTooDeep(rawBody, maxDepth)) {
+        throw new WebhookRejection(400, 'json_too_deep', `request body is nested deeper than ${maxDepth} levels of objects and arrays`, { maxDepth });
+      }
       try {
         payload = JSON.parse(rawBody.toString('utf8'));
       } catch (err: unknown) {

@@ -218,7 +218,7 @@ describe('canonical presets', () => {
     const engine = createMapperEngine({ mode: 'rules', rules: [{ target: 'n', source: { kind: 'path', path: 'n' } }], schema: { type: 'inline', value: '{"type":"object","properties":{"n":{"type":"integer"}}}' } });
     assert.deepEqual(engine.run({ n: 'x' }), { ok: false, stage: 'output', errors: [{ path: 'n', message: 'must be integer' }], output: { n: 'x' } });
     assert.throws(() => createMapperEngine({ mode: 'rules', rules: [], schema: { type: 'inline', value: '{nope' } }), /inline schema is not valid JSON/);
-    assert.throws(() => createMapperEngine({ mode: 'rules', rules: [], schema: { type: 'file', value: '/nonexistent/schema.json' } }), /cannot read JSON Schema file/);
+    assert.throws(() => createMapperEngine({ mode: 'rules', rules: [], schema: { type: 'file', value: 'schemas/nonexistent.json' } }), /cannot read JSON Schema file/);
     assert.throws(() => createMapperEngine({ mode: 'rules', rules: [], schema: { type: 'inline', value: '{"type": 12}' } }), /not a usable JSON Schema/);
   });
 });

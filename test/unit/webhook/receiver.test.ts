@@ -62,6 +62,17 @@ describe('webhook receiver', () => {
     assert.equal(r.code, 'WEBHOOK_INVALID_JSON');
     assert.match(r.message, /not valid JSON: .+/);
   });
+  it('400 WEBHOOK_JSON_TOO_DEEP past the depth limit (default 100), before parsing', async () => {
+    const nested = (levels: number): string => `${'['.repeat(levels)}${']'.repeat(levels)}`;
+    const receiver = new WebhookReceiver({ ...base, maxBodyBytes: 8192 });
+    const deep = rejected(await receiver.receive(request(nested(2000))));
+    assert.deepEqual([deep.status, deep.code], [400, 'WEBHOOK_JSON_TOO_DEEP']);
+    assert.match(deep.message, /deeper than 100 levels/);
+    assert.equal((await receiver.receive(request(nested(100)))).kind, 'accepted');
+    const shallow = new WebhookReceiver({ ...base, maxJsonDepth: 2 });
+    assert.equal(rejected(await shallow.receive(request('{"a":{"b":[1]}}'))).code, 'WEBHOOK_JSON_TOO_DEEP');
+    assert.equal((await shallow.receive(request('{"a":{"b":1}}'))).kind, 'accepted');
+  });
   it('422 listing schema errors', async () => {
     const validate = compileSchema({ type: 'object', required: ['id'], properties: { id: { type: 'string' }, qty: { type: 'integer', minimum: 1 } } });
     const receiver = new WebhookReceiver({ ...base, validate });
