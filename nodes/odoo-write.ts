@@ -7,7 +7,7 @@ import { callOptionsFrom } from './lib/runtime/call-options';
 import { attachDelivery, type NodeDelivery } from './lib/runtime/delivery-node';
 import { handleWithConnection, type OdooMessage, type Send } from './lib/runtime/odoo-node';
 import { evaluateTypedInput } from './lib/runtime/typed-input';
-import { busy, failed, ok, type NodeStatus } from './lib/status';
+import { busy, failed, misconfigured, ok, type NodeStatus } from './lib/status';
 import { PRECONDITION_PRESETS, parsePrecondition } from './lib/write/precondition';
 import type { UpsertKey } from './lib/write/upsert';
 import { DEFAULT_CHUNK_SIZE, WRITE_OPERATIONS, runWrite, type WriteOperation, type WriteOutcome, type WriteRequest } from './lib/write/writer';
@@ -173,8 +173,9 @@ export = (RED: NodeAPI): void => {
     }
 
     if (delivered || deliverySetupError) {
-      handleWithConnection(RED, node, 'odoo-write', def.connection, handleDelivered, () => (delivered ? delivered.status() : failed('configuration')));
-      if (deliverySetupError) node.status(failed('configuration'));
+      const setupStatus = misconfigured(deliverySetupError?.cause);
+      handleWithConnection(RED, node, 'odoo-write', def.connection, handleDelivered, () => (delivered ? delivered.status() : setupStatus));
+      if (deliverySetupError) node.status(setupStatus);
     } else {
       handleWithConnection(RED, node, 'odoo-write', def.connection, handle, statusOf);
     }
