@@ -7,6 +7,7 @@ import { callOptionsFrom } from './lib/runtime/call-options';
 import { attachDelivery, type NodeDelivery } from './lib/runtime/delivery-node';
 import { handleWithConnection, type OdooMessage, type Send } from './lib/runtime/odoo-node';
 import { evaluateTypedInput } from './lib/runtime/typed-input';
+import { valuesBuilder } from './lib/runtime/write-values';
 import { busy, failed, misconfigured, ok, type NodeStatus } from './lib/status';
 import { PRECONDITION_PRESETS, parsePrecondition } from './lib/write/precondition';
 import type { UpsertKey } from './lib/write/upsert';
@@ -28,6 +29,8 @@ interface OdooWriteDef extends NodeDef, DeliveryDef {
   keyField: string;
   xmlidModule: string;
   postCorrelation: boolean;
+  /** Values editor rules (field <- value); none writes msg.payload. */
+  values?: unknown;
 }
 
 type Message = OdooMessage;
@@ -37,6 +40,7 @@ export = (RED: NodeAPI): void => {
     RED.nodes.createNode(this, def);
     const node = this;
     const operation: WriteOperation = WRITE_OPERATIONS.includes(def.operation) ? def.operation : 'create';
+    const buildValues = operation === 'unlink' ? undefined : valuesBuilder(RED, node, def.values);
 
     function upsertKey(): UpsertKey | undefined {
       const field = def.keyField?.trim();
@@ -93,6 +97,7 @@ export = (RED: NodeAPI): void => {
 
     async function writeMessage(client: OdooClient, msg: Message): Promise<{ outcome: WriteOutcome; out: Outputs }> {
       const request = await buildRequest(msg);
+      if (buildValues) request.payload = await buildValues(msg, client, callOptionsFrom(msg));
       const started = Date.now();
       node.status(busy('writing'));
       const outcome = await runWrite(client, request, callOptionsFrom(msg));
