@@ -9,6 +9,8 @@ import { secondsSettingMs } from './lib/runtime/seconds';
 import { throttledStatus } from './lib/runtime/throttled-status';
 import { cleared, failed, idle, misconfigured } from './lib/status';
 import type { MiddlewareStore } from './lib/store/types';
+import { instruments } from './lib/ops/instruments';
+import { installOps } from './lib/runtime/ops';
 
 interface IdempotencyGuardDef extends NodeDef {
   store: string;
@@ -23,6 +25,7 @@ interface IdempotencyGuardDef extends NodeDef {
 const STATUS_INTERVAL_MS = 500;
 
 export = (RED: NodeAPI): void => {
+  installOps(RED);
   function IdempotencyGuard(this: Node, def: IdempotencyGuardDef) {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -36,7 +39,7 @@ export = (RED: NodeAPI): void => {
       const configured = middlewareStoreOf(RED, def.store, 'idempotency-guard');
       const namespace = namespaceFrom(def.namespace, 'idempotency-guard', 'namespace');
       extractKey = createKeyExtractor(keySourceFrom(def.key, def.keyType, 'idempotency-guard', 'key'), { compile: nodeRedJsonata(RED, node) });
-      options = { namespace, leaseMs: secondsSettingMs(def.leaseSeconds, DEFAULT_LEASE_SECONDS, 'idempotency-guard', 'leaseSeconds'), now: Date.now, newToken: randomUUID };
+      options = { namespace, leaseMs: secondsSettingMs(def.leaseSeconds, DEFAULT_LEASE_SECONDS, 'idempotency-guard', 'leaseSeconds'), now: Date.now, newToken: randomUUID, onDecision: (route) => instruments.guardDecisions.inc({ outcome: route }) };
       store = configured;
       node.status(idle('ready'));
     } catch (err) {

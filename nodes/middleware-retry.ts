@@ -8,6 +8,9 @@ import { parseOverrideList, parsePolicy, RetryController } from './lib/retry';
 import { realTimers } from './lib/dlq/replay-queue';
 import { deadLetterRegistry, type ReplayTarget } from './lib/dlq/registry';
 import { mountDeadLetterEndpoints } from './lib/runtime/dead-letter-endpoints';
+import { instruments, nodeLabel } from './lib/ops/instruments';
+import { installOps, settingsMasker } from './lib/runtime/ops';
+import { deadLetterView } from './lib/ops/views';
 
 interface MiddlewareRetryDef extends NodeDef {
   store: string;
@@ -27,7 +30,9 @@ interface StoreConfigNode extends Node {
 }
 
 export = (RED: NodeAPI): void => {
-  mountDeadLetterEndpoints(RED);
+  installOps(RED);
+  const masker = settingsMasker(RED);
+  mountDeadLetterEndpoints(RED, deadLetterView(masker));
 
   function MiddlewareRetry(this: Node, def: MiddlewareRetryDef) {
     RED.nodes.createNode(this, def);
@@ -57,8 +62,13 @@ export = (RED: NodeAPI): void => {
         flowIdOf: (id) => (RED.nodes.getNode(id) as Node | null)?.z,
         resend: (msg) => node.send([msg as NodeMessageInFlow, null]),
         deadLettered: (msg) => node.send([null, msg as NodeMessageInFlow]),
+        onRetryScheduled: () => instruments.retries.inc({ node: nodeLabel(def) }),
         status: (s) => node.status(s),
-        reportError: (err, msg) => node.error(toMiddlewareError(err), msg as NodeMessageInFlow | undefined),
+        reportError: (err, msg) => {
+          const error = toMiddlewareError(err);
+          error.message = masker.maskText(error.message);
+          node.error(error, msg as NodeMessageInFlow | undefined);
+        },
       });
       controller = active;
       target = { nodeId: node.id, store, enqueueReplay: (letter, letterStore) => active.enqueueReplay(letter, letterStore) };

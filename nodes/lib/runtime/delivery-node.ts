@@ -6,9 +6,11 @@ import { realTimers } from '../dlq/replay-queue';
 import { toMiddlewareError, type MiddlewareError } from '../errors';
 import { createKeyExtractor } from '../idempotency';
 import { failed, ok, waiting, type NodeStatus } from '../status';
+import { deadLetterView } from '../ops/views';
 import { mountDeadLetterEndpoints } from './dead-letter-endpoints';
 import { nodeRedJsonata } from './jsonata-key';
 import { middlewareStoreOf } from './middleware-store';
+import { settingsMasker } from './ops';
 
 export interface NodeDelivery {
   delivery: Delivery;
@@ -67,7 +69,7 @@ export function attachDelivery(RED: NodeAPI, node: Node, def: DeliveryDef, type:
 
   let target: ReplayTarget | undefined;
   if (delivery.replays) {
-    mountDeadLetterEndpoints(RED);
+    mountDeadLetterEndpoints(RED, deadLetterView(settingsMasker(RED)));
     target = { nodeId: node.id, store, enqueueReplay: (letter, letterStore) => delivery.enqueueReplay(letter, letterStore) };
     deadLetterRegistry.register(target);
   }
