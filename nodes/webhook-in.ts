@@ -8,6 +8,8 @@ import { compileSchema, DEFAULT_MAX_BODY_BYTES, ReceiveOutcome, WebhookReceiver,
 import { DEFAULT_STRIPE_TOLERANCE_SEC, SIGNATURE_SCHEMES, SignatureScheme } from './lib/webhook/signatures';
 import { bodyConsumed, keepRawBody, type ExpressApp } from './lib/webhook/raw-routes';
 import { DEFAULT_MAX_JSON_DEPTH } from './lib/http/json-depth';
+import { OdooEventDedupe } from './lib/odoo-events/dedupe';
+import { ODOO_TOKEN_PARAM, withoutUrlToken } from './lib/odoo-events/url-token';
 
 type Method = 'post' | 'put' | 'patch' | 'delete';
 
@@ -34,6 +36,10 @@ interface WebhookInDef extends NodeDef {
   responseMode: 'ack' | 'flow';
   responseTimeout: string | number;
   rawBody: boolean;
+  /** Scheme odoo: Odoo's repeated POSTs of one change are one event (needs the store). */
+  odooDedupe?: boolean;
+  /** Scheme odoo: the seen-set shared with the odoo-read sweep of the same namespace. */
+  odooNamespace?: string;
 }
 
 interface WebhookInCredentials {
@@ -120,6 +126,13 @@ export = (RED: NodeAPI): void => {
         }
       : undefined;
 
+    let odooDedupe: OdooEventDedupe | undefined;
+    if (scheme === 'odoo' && def.odooDedupe !== false) {
+      const config = def.store ? (RED.nodes.getNode(def.store) as StoreConfigNode | null) : null;
+      if (config && typeof config.getStore === 'function') odooDedupe = new OdooEventDedupe(config.getStore(), def.odooNamespace);
+      else node.warn(`${method.toUpperCase()} ${path}: Odoo's repeated POSTs are not deduplicated: choose a middleware-store`);
+    }
+
     const credentials = node.credentials ?? {};
     const receiver = new WebhookReceiver({
       signature: {
@@ -139,6 +152,7 @@ export = (RED: NodeAPI): void => {
       validate,
       deliveryIdHeader: def.deliveryIdHeader,
       replay,
+      odooDedupe,
     });
 
     const reject = (res: Response, error: WebhookRejection): void => {
@@ -176,7 +190,29 @@ export = (RED: NodeAPI): void => {
         correlationId: outcome.correlationId,
       };
       if (def.rawBody) msg.rawBody = outcome.rawBody;
+      if (outcome.odoo) msg.odoo = outcome.odoo;
+      if (scheme === 'odoo') {
+        // The token is the secret: it stays out of the message, the debug sidebar and the logs.
+        const clean = withoutUrlToken(req.originalUrl, req.query as Record<string, unknown>, Boolean((req.params as Record<string, string | undefined>)[ODOO_TOKEN_PARAM]));
+        Object.defineProperty(req, 'originalUrl', { value: clean.url, enumerable: true, writable: true });
+        req.url = clean.url;
+        Object.defineProperty(req, 'query', { value: clean.query, enumerable: true, writable: true });
+        delete (req.params as Record<string, string>)[ODOO_TOKEN_PARAM];
+      }
+      const odooClaim = outcome.odooClaim;
+      const seenWarn = (err: unknown): void => node.warn(`${method.toUpperCase()} ${path}: event store: ${err instanceof Error ? err.message : String(err)}`);
       if (responseMode === 'flow') {
+        if (odooClaim) {
+          // Seen only once the flow answered 2xx: otherwise the sweep picks the change up later.
+          let settled = false;
+          res.once('finish', () => {
+            settled = true;
+            (res.statusCode >= 200 && res.statusCode < 300 ? odooClaim.done(Date.now()) : odooClaim.release()).catch(seenWarn);
+          });
+          res.once('close', () => {
+            if (!settled) odooClaim.release().catch(seenWarn);
+          });
+        }
         req.body = outcome.payload;
         msg.req = req;
         msg.res = responseWrapper(res);
@@ -198,6 +234,7 @@ export = (RED: NodeAPI): void => {
         }
       } else {
         res.status(202).json({ accepted: true, correlationId: outcome.correlationId });
+        odooClaim?.done(Date.now()).catch(seenWarn);
         msg.req = { headers: req.headers, method: req.method, url: req.originalUrl, path: req.path, query: req.query, ip: req.ip };
       }
       node.send(msg as NodeMessageInFlow);
@@ -209,7 +246,8 @@ export = (RED: NodeAPI): void => {
         reject(res, new WebhookRejection(500, 'body_consumed', 'the request body was consumed by other middleware before webhook-in could read it'));
         return;
       }
-      receiver.receive({ headers: req.headers, body: req }).then(
+      const urlToken = scheme === 'odoo' ? tokenOf(req) : undefined;
+      receiver.receive({ headers: req.headers, body: req, urlToken }).then(
         (outcome) => answer(req, res, outcome),
         (err: unknown) => {
           node.error(`${method.toUpperCase()} ${path}: ${err instanceof Error ? err.message : String(err)}`);
@@ -229,6 +267,9 @@ export = (RED: NodeAPI): void => {
     const middleware: RequestHandler[] = typeof configured === 'function' ? [configured] : Array.isArray(configured) ? configured : [];
     const releaseRawBody = keepRawBody(RED.httpNode as unknown as ExpressApp, method, path);
     app[method](path, ...middleware, handler);
+    // Odoo's rule may carry the token as the last path segment instead of ?token=.
+    const tokenRoute = scheme === 'odoo' ? `${path.replace(/\/+$/, '')}/:${ODOO_TOKEN_PARAM}` : undefined;
+    if (tokenRoute) app[method](tokenRoute, ...middleware, handler);
     node.status(idle(`${method.toUpperCase()} ${path}`));
 
     node.on('close', (_removed: boolean, done: () => void) => {
@@ -243,7 +284,7 @@ export = (RED: NodeAPI): void => {
       if (router) {
         for (let i = router.stack.length - 1; i >= 0; i--) {
           const route = router.stack[i].route;
-          if (route && route.path === path && route.stack.some((layer) => layer.handle === handler)) router.stack.splice(i, 1);
+          if (route && (route.path === path || route.path === tokenRoute) && route.stack.some((layer) => layer.handle === handler)) router.stack.splice(i, 1);
         }
       }
       node.status(cleared());
@@ -258,6 +299,13 @@ export = (RED: NodeAPI): void => {
     },
   });
 };
+
+function tokenOf(req: Request): string | undefined {
+  const fromPath = (req.params as Record<string, string | undefined>)[ODOO_TOKEN_PARAM];
+  if (fromPath) return fromPath;
+  const fromQuery = (req.query as Record<string, unknown>)[ODOO_TOKEN_PARAM];
+  return typeof fromQuery === 'string' ? fromQuery : undefined;
+}
 
 /** A secret named by its variable keeps flow files free of it and still deployable anywhere. */
 function envSecret(name: string | undefined): string {
