@@ -9,7 +9,10 @@ import { DEFAULT_STRIPE_TOLERANCE_SEC, SIGNATURE_SCHEMES, SignatureScheme } from
 import { bodyConsumed, keepRawBody, type ExpressApp } from './lib/webhook/raw-routes';
 import { DEFAULT_MAX_JSON_DEPTH } from './lib/http/json-depth';
 import { OdooEventDedupe } from './lib/odoo-events/dedupe';
-import { ODOO_TOKEN_PARAM, withoutUrlToken } from './lib/odoo-events/url-token';
+import { odooWebhookUrl, ODOO_TOKEN_PARAM, withoutUrlToken } from './lib/odoo-events/url-token';
+import { AutomationNotInstalledError, parseRuleSpec, ruleName, upsertAutomationRule } from './lib/odoo-events/automation-rule';
+import { toMiddlewareError, ValidationError } from './lib/errors';
+import type { OdooConnectionNode } from './lib/runtime/connection';
 
 type Method = 'post' | 'put' | 'patch' | 'delete';
 
@@ -80,6 +83,9 @@ function sendError(res: Response, status: number, code: string, message: string,
   res.status(status).json({ error });
 }
 
+/** Deployed webhook-in nodes of scheme odoo: what the automation-rule endpoint needs (the token never leaves here). */
+const odooTargets = new Map<string, { path: string; token: () => string }>();
+
 export = (RED: NodeAPI): void => {
   function WebhookIn(this: Node<WebhookInCredentials>, def: WebhookInDef) {
     RED.nodes.createNode(this, def);
@@ -134,6 +140,7 @@ export = (RED: NodeAPI): void => {
     }
 
     const credentials = node.credentials ?? {};
+    if (scheme === 'odoo') odooTargets.set(node.id, { path, token: () => credentials.secret || envSecret(def.secretEnv) });
     const receiver = new WebhookReceiver({
       signature: {
         scheme,
@@ -273,6 +280,7 @@ export = (RED: NodeAPI): void => {
     node.status(idle(`${method.toUpperCase()} ${path}`));
 
     node.on('close', (_removed: boolean, done: () => void) => {
+      odooTargets.delete(node.id);
       for (const timer of pending) clearTimeout(timer);
       pending.clear();
       releaseRawBody();
@@ -291,6 +299,44 @@ export = (RED: NodeAPI): void => {
       done();
     });
   }
+
+  // The editor's "Create or update the rule in Odoo" button: the deployed node's token goes into the rule's URL.
+  RED.httpAdmin.post('/webhook-in/:id/odoo-rule', RED.auth.needsPermission('webhook-in.write'), (req: Request, res: Response) => {
+    const fail = (status: number, err: unknown): void => {
+      const error = toMiddlewareError(err);
+      res.status(status).json({ error: { code: error.code, message: error.message } });
+    };
+    const target = odooTargets.get(String(req.params.id));
+    if (!target) {
+      fail(409, new ValidationError('deploy this webhook-in with the scheme Odoo first: the rule carries the deployed token'));
+      return;
+    }
+    const token = target.token();
+    if (!token) {
+      fail(409, new ValidationError('the deployed webhook-in has no secret: set the Secret (the token Odoo puts in the URL) and deploy'));
+      return;
+    }
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const connection = typeof body.connection === 'string' && body.connection ? (RED.nodes.getNode(body.connection) as OdooConnectionNode | null) : null;
+    if (!connection?.client) {
+      fail(409, new ValidationError('choose a deployed odoo-connection', { property: 'connection' }));
+      return;
+    }
+    const nodeRoot = String((RED.settings as unknown as { httpNodeRoot?: string }).httpNodeRoot ?? '/').replace(/\/+$/, '');
+    const url = typeof body.url === 'string' && body.url.trim() ? body.url.trim() : `${req.protocol}://${req.get('host') ?? 'localhost'}${nodeRoot}${target.path}`;
+    let spec;
+    try {
+      spec = parseRuleSpec({ ...body, url }, ruleName(String(body.model ?? '').trim(), target.path));
+    } catch (err) {
+      fail(400, err);
+      return;
+    }
+    const shownUrl = odooWebhookUrl(spec.url, '…').replace(/%E2%80%A6$/, '…');
+    upsertAutomationRule(connection.client, { ...spec, url: odooWebhookUrl(spec.url, token) }).then(
+      (result) => res.json({ ...result, url: shownUrl }),
+      (err: unknown) => fail(err instanceof AutomationNotInstalledError ? 409 : err instanceof ValidationError ? 400 : 502, err),
+    );
+  });
 
   RED.nodes.registerType<Node<WebhookInCredentials>, WebhookInDef, unknown, WebhookInCredentials>('webhook-in', WebhookIn, {
     credentials: {
