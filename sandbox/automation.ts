@@ -71,22 +71,9 @@ const TRIGGERS: Array<[string, string]> = [
   ['on_webhook', 'On webhook'],
 ];
 
-/** ir.model, ir.model.fields and ir.actions.server (base), and base.automation when base_automation is installed. */
+/** ir.model.fields and ir.actions.server (base), and base.automation when base_automation is installed. */
 export function automationModels(baseAutomation: boolean): ModelDef[] {
   const models: ModelDef[] = [
-    modelDef({
-      name: 'ir.model',
-      description: 'Models',
-      pythonClass: 'IrModel',
-      order: 'model asc',
-      nameSearchFields: ['model', 'name'],
-      fields: {
-        name: { type: 'char', string: 'Model Description', required: true },
-        model: { type: 'char', string: 'Model', required: true },
-        transient: { type: 'boolean', string: 'Transient Model' },
-      },
-      indexes: [{ name: 'ir_model_obj_name_uniq', fields: ['model'], unique: true }],
-    }),
     modelDef({
       name: 'ir.model.fields',
       description: 'Fields',
@@ -158,10 +145,11 @@ export function automationModels(baseAutomation: boolean): ModelDef[] {
 
 const TTYPE: Record<string, string> = { many2one_reference: 'many2one_reference' };
 
-/** One ir.model per model and one ir.model.fields per field, as a database's registry lists them. */
+/** One ir.model per model (the demo seed lists the business models) and one ir.model.fields per field. */
 export function seedModelRegistry(orm: Orm, registry: Map<string, ModelDef>): void {
   for (const def of registry.values()) {
-    const modelId = orm.createOne('ir.model', { name: def.description, model: def.name, transient: false });
+    const [listed] = orm.table('ir.model').lookup('ir_model_obj_name_uniq', [def.name]) ?? [];
+    const modelId = listed ?? orm.createOne('ir.model', { name: def.description, model: def.name, state: 'base' });
     for (const [name, field] of Object.entries(def.fields)) {
       orm.createOne('ir.model.fields', {
         name,

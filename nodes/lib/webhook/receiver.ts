@@ -11,9 +11,9 @@ import addFormats from 'ajv-formats';
 import { MiddlewareError } from '../errors';
 import { DEFAULT_MAX_JSON_DEPTH, jsonTextTooDeep } from '../http/json-depth';
 import { isUsableCorrelationId } from '../trace/context';
-import type { OdooEventDedupe, SeenClaim } from '../odoo-events/dedupe';
+import type { OdooEventDedupe } from '../odoo-events/dedupe';
 import { parseOdooEvent, type OdooEventInfo } from '../odoo-events/event';
-import type { ReplayGuard } from './replay';
+import type { ReplayClaim, ReplayGuard, ReplayOutcome } from './replay';
 import { Headers, SignatureConfig, SignatureScheme, verifySignature } from './signatures';
 
 export interface ReceiverOptions {
@@ -31,6 +31,8 @@ export interface ReceiverOptions {
   replay?: ReplayGuard;
   /** Scheme odoo: the seen-set that makes Odoo's repeated POSTs of one change one event. */
   odooDedupe?: OdooEventDedupe;
+  /** How long a claimed delivery id holds before a resend may take it over (its handling died). */
+  replayLeaseMs?: number;
   clock?: () => number;
 }
 
@@ -50,8 +52,11 @@ export interface WebhookInfo {
 }
 
 export type ReceiveOutcome =
-  /** `odoo`/`odooClaim` (scheme odoo): the record event, and its seen-set entry to mark done or release. */
-  | { kind: 'accepted'; payload: unknown; rawBody: Buffer; correlationId: string; webhook: WebhookInfo; odoo?: OdooEvent; odooClaim?: SeenClaim }
+  /**
+   * `claim` (replay protection on, or scheme odoo deduplicating): mark it done once the event is safe, release it
+   * when handling failed. `odoo` (scheme odoo): the record event.
+   */
+  | { kind: 'accepted'; payload: unknown; rawBody: Buffer; correlationId: string; webhook: WebhookInfo; claim?: ReplayClaim; odoo?: OdooEvent }
   | { kind: 'duplicate'; correlationId: string; webhook: WebhookInfo }
   | { kind: 'rejected'; error: WebhookRejection };
 
@@ -72,6 +77,7 @@ export class WebhookRejection extends MiddlewareError {
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+export const DEFAULT_REPLAY_LEASE_MS = 60_000;
 
 const DEFAULT_DELIVERY_HEADERS: Partial<Record<SignatureScheme, string>> = {
   github: 'x-github-delivery',
@@ -220,7 +226,7 @@ export class WebhookReceiver {
     const webhook: WebhookInfo = { scheme: options.signature.scheme, verified: signature.verified, deliveryId, receivedAt };
     const correlationId = correlationFrom(headers);
 
-    let odooClaim: SeenClaim | undefined;
+    let odooClaim: ReplayClaim | undefined;
     if (odooEvent && options.odooDedupe) {
       let seen;
       try {
@@ -232,7 +238,7 @@ export class WebhookReceiver {
       odooClaim = seen.claim;
     }
     const odoo: OdooEvent | undefined = odooEvent ? { model: odooEvent.model, id: odooEvent.id, action: odooEvent.action } : undefined;
-    const extra = odoo ? { odoo, ...(odooClaim ? { odooClaim } : {}) } : {};
+    const extra = odoo ? { odoo } : {};
 
     if (options.replay) {
       if (!deliveryId) {
@@ -240,18 +246,20 @@ export class WebhookReceiver {
         throw new WebhookRejection(400, 'delivery_id_missing', `replay protection is on and the request carries no delivery id (${where})`);
       }
       const fingerprint = createHash('sha256').update(rawBody).digest('hex');
-      let first: boolean;
+      let replay: ReplayOutcome;
       try {
-        first = await options.replay.firstSeen(deliveryId, fingerprint, now);
+        replay = await options.replay.claim(deliveryId, fingerprint, now, options.replayLeaseMs ?? DEFAULT_REPLAY_LEASE_MS);
       } catch (err: unknown) {
         throw new WebhookRejection(503, 'replay_store_unavailable', `replay store unavailable: ${err instanceof Error ? err.message : String(err)}`);
       }
-      if (!first) {
-        await odooClaim?.release();
-        return { kind: 'duplicate', correlationId, webhook };
+      if (replay.outcome !== 'claimed') await odooClaim?.release();
+      if (replay.outcome === 'duplicate') return { kind: 'duplicate', correlationId, webhook };
+      if (replay.outcome === 'in_progress') {
+        throw new WebhookRejection(503, 'delivery_in_progress', `delivery ${deliveryId} is being handled right now; send it again later`, { retryAfterSec: 5 });
       }
+      return { kind: 'accepted', payload, rawBody, correlationId, webhook, claim: bothClaims(replay.claim, odooClaim), ...extra };
     }
-    return { kind: 'accepted', payload, rawBody, correlationId, webhook, ...extra };
+    return { kind: 'accepted', payload, rawBody, correlationId, webhook, ...(odooClaim ? { claim: odooClaim } : {}), ...extra };
   }
 
   private deliveryHeaderName(): string | undefined {
@@ -271,6 +279,19 @@ export class WebhookReceiver {
     }
     return undefined;
   }
+}
+
+/** Replay protection's claim and the Odoo seen-set's, settled together. */
+function bothClaims(replay: ReplayClaim, odoo: ReplayClaim | undefined): ReplayClaim {
+  if (!odoo) return replay;
+  return {
+    done: async (now) => {
+      await Promise.all([replay.done(now), odoo.done(now)]);
+    },
+    release: async () => {
+      await Promise.all([replay.release(), odoo.release()]);
+    },
+  };
 }
 
 /** Scheme odoo: the body must be Odoo's webhook body; with deduplication on it must carry write_date. */
