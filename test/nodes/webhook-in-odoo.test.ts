@@ -8,6 +8,8 @@ import * as path from 'node:path';
 import type { NodeAPI } from 'node-red';
 import webhookInNode = require('../../nodes/webhook-in');
 import middlewareStoreNode = require('../../nodes/middleware-store');
+import busNode = require('../../nodes/event-bus');
+import ackNode = require('../../nodes/event-ack');
 import { helper, initRuntime } from '../helpers/runtime';
 
 initRuntime();
@@ -152,6 +154,28 @@ describe('webhook-in node: scheme odoo', function () {
     assert.equal((await second).status, 200);
     const third = await post(`/odoo/partner?token=${TOKEN}`, odooBody());
     assert.deepEqual([third.status, third.body.duplicate], [200, true]);
+  });
+
+  it('ack mode with a durable inbox: msg.odoo comes through the bus, the stored event holds no token, repeats are refused', async () => {
+    const flow = [
+      { id: 'store', type: 'middleware-store', backend: 'sqlite', path: path.join(dir, 'store.db') },
+      { id: 'bus', type: 'event-bus', backend: 'sqlite', path: path.join(dir, 'events.db') },
+      { id: 'hook', type: 'webhook-in', path: '/odoo/inbox', method: 'post', scheme: 'odoo', store: 'store', responseMode: 'ack', inbox: 'bus', contentTypes: 'application/json', wires: [['acker']] },
+      { id: 'acker', type: 'event-ack', action: 'ack', wires: [['sink']] },
+      { id: 'sink', type: 'helper' },
+    ];
+    await helper.load([webhookInNode, middlewareStoreNode, busNode, ackNode, captureHttpNode, httpInModule], flow as never, { hook: { secret: TOKEN } });
+    const received: Record<string, any>[] = [];
+    helper.getNode('sink').on('input', (msg: Record<string, any>) => received.push(msg));
+    const first = await post(`/odoo/inbox?token=${TOKEN}`, odooBody());
+    assert.equal(first.status, 202);
+    assert.ok(first.body.eventId, 'answered once the event is on the bus');
+    const repeat = await post(`/odoo/inbox?token=${TOKEN}`, odooBody());
+    assert.deepEqual([repeat.status, repeat.body.duplicate], [200, true]);
+    await until(() => received.length === 1);
+    assert.deepEqual(received[0].odoo, { model: 'res.partner', id: 43, action: 'Send partner webhook(#354)' });
+    assert.equal(received[0].req.url, '/odoo/inbox');
+    assert.ok(!fs.readFileSync(path.join(dir, 'events.db')).includes(TOKEN), 'the token is not on the bus');
   });
 
   it('warns that repeats are not deduplicated without a store', async () => {
