@@ -1,4 +1,3 @@
-import * as os from 'node:os';
 import type { ValidateFunction } from 'ajv';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
@@ -11,13 +10,11 @@ import { bodyConsumed, keepRawBody, type ExpressApp } from './lib/webhook/raw-ro
 import { instruments, nodeLabel } from './lib/ops/instruments';
 import { installOps } from './lib/runtime/ops';
 import { inboxMessage, inboxPublish, inboxTopic } from './lib/webhook/inbox';
-import { EventSubscriber } from './lib/bus/subscriber';
 import { integerSetting } from './lib/bus/validate';
 import type { EventBus } from './lib/bus/types';
-import { deadLetterRegistry, type ReplayTarget } from './lib/dlq/registry';
 import { toMiddlewareError } from './lib/errors';
 import { parsePolicy } from './lib/retry/policy';
-import { eventBusOf } from './lib/runtime/event-bus';
+import { attachSubscriber, eventBusOf, type AttachedSubscriber } from './lib/runtime/event-bus';
 import { middlewareStoreOf } from './lib/runtime/middleware-store';
 import { secondsSettingMs } from './lib/runtime/seconds';
 import type { NodeStatus } from './lib/status';
@@ -161,15 +158,13 @@ export = (RED: NodeAPI): void => {
     }
 
     // Durable inbox: in ack mode with a bus, 202 means the event is on the bus; the flow gets it from there.
-    let inbox: { bus: EventBus; topic: string; subscriber: EventSubscriber; target: ReplayTarget } | undefined;
+    let inbox: { bus: EventBus; topic: string; attached: AttachedSubscriber } | undefined;
     let inboxStatus: NodeStatus | undefined;
-    let startInbox: (() => void) | undefined;
     if (responseMode === 'ack' && def.inbox) {
       try {
         const bus = eventBusOf(RED, def.inbox, 'webhook-in');
-        const store = middlewareStoreOf(RED, def.store, 'webhook-in (a durable inbox parks failed events in the store)');
         const topic = inboxTopic(def.inboxTopic, path);
-        const subscriber = new EventSubscriber({
+        const attached = attachSubscriber(RED, node, {
           topic,
           group: 'webhook-in',
           concurrency: integerSetting(def.inboxConcurrency, 1, 1, 1000, 'inboxConcurrency'),
@@ -178,31 +173,14 @@ export = (RED: NodeAPI): void => {
           ordered: false,
           backoff: parsePolicy({}),
           bus,
-          store,
-          nodeId: node.id,
-          flowId: node.z,
-          consumer: `${os.hostname()}-${process.pid}-${node.id}`,
-          now: Date.now,
-          random: Math.random,
-          newId: () => RED.util.generateId(),
+          store: middlewareStoreOf(RED, def.store, 'webhook-in (a durable inbox parks failed events in the store)'),
           deliver: (msg) => node.send(inboxMessage(msg) as NodeMessageInFlow),
           status: (s) => {
             inboxStatus = s;
             node.status({ ...s, text: `accepted ${accepted} · rejected ${rejected} · ${s.text ?? ''}` });
           },
-          reportError: (err, msg) => node.error(toMiddlewareError(err), msg as NodeMessageInFlow | undefined),
         });
-        const target: ReplayTarget = { nodeId: node.id, store, enqueueReplay: (letter, letterStore) => subscriber.enqueueReplay(letter, letterStore) };
-        deadLetterRegistry.register(target);
-        inbox = { bus, topic, subscriber, target };
-        startInbox = () => {
-          startInbox = undefined;
-          subscriber.start().catch((err: unknown) => {
-            node.status(failed('bus unavailable'));
-            node.error(toMiddlewareError(err));
-          });
-        };
-        RED.events.once('flows:started', startInbox);
+        inbox = { bus, topic, attached };
       } catch (err) {
         node.status(failed('configuration'));
         node.error(toMiddlewareError(err));
@@ -401,9 +379,7 @@ export = (RED: NodeAPI): void => {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       odooTargets.delete(node.id);
-      if (startInbox) RED.events.removeListener('flows:started', startInbox);
-      if (inbox) deadLetterRegistry.unregister(inbox.target);
-      const closingInbox = inbox ? inbox.subscriber.close() : Promise.resolve();
+      const closingInbox = inbox ? inbox.attached.detach() : Promise.resolve();
       for (const timer of pending) clearTimeout(timer);
       pending.clear();
       releaseRawBody();
