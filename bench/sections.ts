@@ -13,4 +13,6 @@ export const SECTIONS: Record<string, Section> = {
   mapper: async () => (await import('./mapper')).benchMapper(),
   tracing: async () => (await import('./tracing')).benchTracing(),
   suggest: async () => (await import('./suggest')).benchSuggest(),
+  bus: async () => (await import('./bus')).benchBus(),
+  inbox: async () => (await import('./inbox')).benchInbox(),
 };
