@@ -1,7 +1,8 @@
 /**
  * Several Node-RED processes running the same flow against one shared broker, behind a round-robin HTTP proxy:
  * the deployment the README's "Scale-out" section describes, on loopback. The flow: a signed webhook-in in ack
- * mode with the durable inbox -> upsert res.partner by ref -> event ack (a failed write nacks, so the bus retries).
+ * mode with the durable inbox -> upsert res.partner by ref -> event ack (a failed write or call nacks, so the bus
+ * delivers the event again after a backoff).
  * Each record names the instance that wrote it last, so a test can see how the work was shared.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -19,7 +20,7 @@ export const CLUSTER_HOOK_PATH = '/hooks/orders';
 export const CLUSTER_TOPIC = 'orders.received';
 const SECRET = 'scale-out-webhook-secret';
 
-export type ClusterBus = 'redis' | 'rabbitmq';
+export type ClusterBus = 'sqlite' | 'redis' | 'rabbitmq';
 
 export interface ClusterOptions {
   bus: ClusterBus;
@@ -34,6 +35,12 @@ export interface ClusterOptions {
   inboxConcurrency: number;
   /** Seconds before an unacknowledged event goes to another instance. */
   leaseSeconds: number;
+  /** Deliveries of one event before it is dead-lettered (default 20). */
+  maxDeliveries?: number;
+  /** Odoo call timeout in seconds (default 10). */
+  odooTimeoutSeconds?: number;
+  /** The store for replay claims and dead letters: the shared Redis (default), or a SQLite file per instance. */
+  store?: 'redis' | 'sqlite';
 }
 
 type FlowNode = Record<string, unknown> & { id: string; type: string };
@@ -41,22 +48,28 @@ type FlowNode = Record<string, unknown> & { id: string; type: string };
 /** The one flow every instance runs; only the environment (instance name, port, URLs) differs. */
 export function clusterFlow(options: ClusterOptions): FlowNode[] {
   const bus =
-    options.bus === 'redis'
-      ? { backend: 'redis', url: options.redisUrl, db: 0, keyPrefix: `${options.prefix}bus:` }
-      : { backend: 'rabbitmq', amqpUrl: options.rabbitUrl, amqpPrefix: options.prefix };
+    options.bus === 'sqlite'
+      ? { backend: 'sqlite', path: 'events.sqlite' }
+      : options.bus === 'redis'
+        ? { backend: 'redis', url: options.redisUrl, db: 0, keyPrefix: `${options.prefix}bus:` }
+        : { backend: 'rabbitmq', amqpUrl: options.rabbitUrl, amqpPrefix: options.prefix };
+  const store =
+    options.store === 'sqlite'
+      ? { backend: 'sqlite', path: 'store.sqlite' }
+      : { backend: 'redis', url: options.redisUrl, db: 0, keyPrefix: `${options.prefix}store:` };
   return [
     { id: 'scale-tab', type: 'tab', label: 'Orders', info: 'A signed order webhook acknowledged durably, then upserted into Odoo.' },
     { id: 'scale-bus', type: 'event-bus', name: 'shared bus', ...bus },
-    { id: 'scale-store', type: 'middleware-store', name: 'shared store', backend: 'redis', url: options.redisUrl, db: 0, keyPrefix: `${options.prefix}store:` },
+    { id: 'scale-store', type: 'middleware-store', name: 'shared store', ...store },
     {
       id: 'scale-odoo', type: 'odoo-connection', name: 'Odoo', url: '${ODOO_URL}', database: '${ODOO_DB}', protocol: 'json2', login: '${ODOO_LOGIN}',
-      apiKeyEnv: 'ODOO_API_KEY', passwordEnv: 'ODOO_PASSWORD', timeout: 10, concurrency: options.odooConcurrency, tlsVerify: true, circuitThreshold: 0, circuitCoolDown: 30,
+      apiKeyEnv: 'ODOO_API_KEY', passwordEnv: 'ODOO_PASSWORD', timeout: options.odooTimeoutSeconds ?? 10, concurrency: options.odooConcurrency, tlsVerify: true, circuitThreshold: 0, circuitCoolDown: 30,
     },
     {
       id: 'scale-hook', type: 'webhook-in', z: 'scale-tab', name: 'order webhook', path: CLUSTER_HOOK_PATH, method: 'post', scheme: 'hmac', hmacAlgorithm: 'sha256',
       hmacEncoding: 'hex', hmacHeader: 'X-Signature', hmacPrefix: 'sha256=', secretEnv: 'SCALE_WEBHOOK_SECRET', responseMode: 'ack', contentTypes: 'application/json',
       replay: true, store: 'scale-store', deliveryIdHeader: 'X-Delivery', inbox: 'scale-bus', inboxTopic: CLUSTER_TOPIC,
-      inboxConcurrency: options.inboxConcurrency, inboxLease: options.leaseSeconds, inboxMaxDeliveries: 20, x: 120, y: 80, wires: [['scale-vals']],
+      inboxConcurrency: options.inboxConcurrency, inboxLease: options.leaseSeconds, inboxMaxDeliveries: options.maxDeliveries ?? 20, x: 120, y: 80, wires: [['scale-vals']],
     },
     {
       id: 'scale-vals', type: 'change', z: 'scale-tab', name: 'partner from order',
@@ -69,6 +82,7 @@ export function clusterFlow(options: ClusterOptions): FlowNode[] {
       postCorrelation: false, x: 520, y: 80, wires: [['scale-ack'], ['scale-nack']],
     },
     { id: 'scale-ack', type: 'event-ack', z: 'scale-tab', name: 'ack', action: 'ack', x: 720, y: 80, wires: [[]] },
+    { id: 'scale-catch', type: 'catch', z: 'scale-tab', name: 'Odoo call failed', scope: ['scale-write'], uncaught: false, x: 520, y: 140, wires: [['scale-nack']] },
     { id: 'scale-nack', type: 'event-ack', z: 'scale-tab', name: 'nack: retry later', action: 'nack', x: 720, y: 140, wires: [[]] },
   ];
 }
@@ -251,7 +265,7 @@ export function orderWebhook(ref: string): { body: string; headers: Record<strin
  * Sends every ref's webhook through `url` with `senders` concurrent keep-alive senders; like a shop, each one is
  * resent (after Retry-After, or 200 ms) until it is answered 202, or 200 as a duplicate of an accepted delivery.
  */
-export async function sendWebhooks(url: string, refs: readonly string[], senders: number, onAccepted?: (accepted: number) => void): Promise<SendStats> {
+export async function sendWebhooks(url: string, refs: readonly string[], senders: number, onAccepted?: (accepted: number, ref: string) => void): Promise<SendStats> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: senders });
   const stats: SendStats = { byStatus: {}, accepted: 0, connectionErrors: 0 };
   const post = (ref: string): Promise<{ status: number; retryAfterSec?: number }> =>
@@ -279,7 +293,7 @@ export async function sendWebhooks(url: string, refs: readonly string[], senders
           await new Promise((r) => setTimeout(r, Math.min(answer.retryAfterSec ?? 0.2, 2) * 1000));
         }
         stats.accepted += 1;
-        onAccepted?.(stats.accepted);
+        onAccepted?.(stats.accepted, ref);
       }
     }),
   );
