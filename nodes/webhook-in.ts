@@ -8,7 +8,6 @@ import { MemoryReplayGuard, ReplayGuard, StoreReplayGuard } from './lib/webhook/
 import { compileSchema, DEFAULT_MAX_BODY_BYTES, ReceiveOutcome, WebhookReceiver, WebhookRejection } from './lib/webhook/receiver';
 import { DEFAULT_STRIPE_TOLERANCE_SEC, SIGNATURE_SCHEMES, SignatureScheme } from './lib/webhook/signatures';
 import { bodyConsumed, keepRawBody, type ExpressApp } from './lib/webhook/raw-routes';
-import { DEFAULT_MAX_JSON_DEPTH } from './lib/http/json-depth';
 import { inboxMessage, inboxPublish, inboxTopic } from './lib/webhook/inbox';
 import { EventSubscriber } from './lib/bus/subscriber';
 import { integerSetting } from './lib/bus/validate';
@@ -20,6 +19,7 @@ import { eventBusOf } from './lib/runtime/event-bus';
 import { middlewareStoreOf } from './lib/runtime/middleware-store';
 import { secondsSettingMs } from './lib/runtime/seconds';
 import type { NodeStatus } from './lib/status';
+import { DEFAULT_MAX_JSON_DEPTH } from './lib/http/json-depth';
 
 type Method = 'post' | 'put' | 'patch' | 'delete';
 
