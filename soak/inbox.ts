@@ -3,8 +3,8 @@
  * with an event bus; the flow behind it upserts one res.partner per webhook into a faulty Odoo sandbox (the
  * soak's faults), nacking failed calls so the bus delivers them again. Node-RED is killed with SIGKILL several
  * times and restarted on the same bus and store; each kill is taken while acknowledged events are still waiting for
- * their Odoo write, and the run fails if none was. At the end, with faults off and the dead letters replayed once,
- * every webhook must be in Odoo exactly once.
+ * their Odoo write, and the run fails if none was. The faults stay on until the bus has drained into Odoo; then,
+ * with faults off and the dead letters replayed once, every webhook must be in Odoo exactly once.
  *
  *   npm run soak:inbox -- --bus sqlite|redis|rabbitmq [--webhooks 10000] [--kills 3] [--seed N]
  *
@@ -137,9 +137,12 @@ async function runBus(bus: ClusterBus, options: InboxSoakOptions): Promise<boole
     await killer;
     const deliveredMs = Date.now() - started;
 
-    sandbox.setFaults({});
-    // Backoffs after many failed deliveries reach a minute: wait until Odoo stops changing for longer than that.
+    // Acknowledged is not yet written: the faults stay on until the bus has drained into Odoo. Backoffs after many
+    // failed deliveries reach a minute, so "drained" is all in Odoo, or no change for longer than that.
     await settle(agent, sandbox, run, options.webhooks, 70, 600_000);
+    const drainedMs = Date.now() - started;
+    sandbox.setFaults({});
+    await settle(agent, sandbox, run, options.webhooks, 10, 120_000);
     const adminUrl = `http://127.0.0.1:${instance.port}`;
     const dead = await listDeadLetters(agent, adminUrl, 'dead');
     if (dead.length > 0) {
@@ -152,7 +155,7 @@ async function runBus(bus: ClusterBus, options: InboxSoakOptions): Promise<boole
     const lost = refs.filter((r) => !inOdoo.has(r));
     const duplicates = [...inOdoo].filter(([, n]) => n > 1);
     const faults = Object.entries(sandbox.stats.faults).map(([k, v]) => `${k}=${v}`).join(' ');
-    console.log(`  acknowledged in ${(deliveredMs / 1000).toFixed(1)} s; wall ${((Date.now() - started) / 1000).toFixed(1)} s; Odoo calls ${sandbox.stats.calls}; faults ${faults}`);
+    console.log(`  acknowledged in ${(deliveredMs / 1000).toFixed(1)} s, written to Odoo (faults on) by ${(drainedMs / 1000).toFixed(1)} s; wall ${((Date.now() - started) / 1000).toFixed(1)} s; Odoo calls ${sandbox.stats.calls}; faults ${faults}`);
     console.log(`  sender: answers ${JSON.stringify(stats.byStatus)}, ${stats.connectionErrors} connection errors`);
     console.log(`  kills: ${kills.length}, ${killsBetweenAckAndWrite} of them with acknowledged events not yet written to Odoo`);
     console.log(`  dead letters before replay: ${dead.length}; after: ${deadAfter.length}`);
