@@ -16,4 +16,5 @@ export const SECTIONS: Record<string, Section> = {
   suggest: async () => (await import('./suggest')).benchSuggest(),
   bus: async () => (await import('./bus')).benchBus(),
   inbox: async () => (await import('./inbox')).benchInbox(),
+  scaleout: async () => (await import('./scaleout')).benchScaleout(),
 };
