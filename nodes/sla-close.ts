@@ -18,7 +18,7 @@ export = (RED: NodeAPI): void => {
   function SlaClose(this: Node, def: SlaCloseDef) {
     RED.nodes.createNode(this, def);
     const node = this;
-    const keyValue = def.key || 'payload.id';
+    const keyValue = def.key || 'sla.key';
     const keyType = def.keyType || 'msg';
     const where = keyType === 'msg' ? `msg.${keyValue}` : `${keyType} ${keyValue}`;
     let setupError: MiddlewareError | undefined;
