@@ -32,6 +32,7 @@
   var purgeDays = $('<input type="number" min="0" value="30">').css({ width: '55px', marginLeft: '12px' });
   $('<button class="red-ui-button red-ui-button-small">').text(t('purge')).css({ marginLeft: '12px' }).on('click', purge).appendTo(actions);
   actions.append(purgeDays).append(' ' + t('days'));
+  var clusters = $('<div>').css({ margin: '4px 0 8px' }).appendTo(content);
   var list = $('<div>').appendTo(content);
   var detail = $('<pre>').css({ display: 'none', whiteSpace: 'pre-wrap', fontSize: '0.85em', maxHeight: '300px', overflow: 'auto' }).appendTo(content);
 
@@ -104,8 +105,28 @@
     return r;
   }
 
+  /* Letters grouped by normalised error: the count says how many records hit the same failure. */
+  function renderClusters(data) {
+    clusters.empty();
+    if (!data.clusters || !data.clusters.length) return;
+    $('<div>').css({ fontWeight: 'bold', marginBottom: '2px' }).text('By error (' + data.clusters.length + ')').appendTo(clusters);
+    data.clusters.slice(0, 20).forEach(function (c) {
+      var r = $('<div class="dl-cluster">').css({ padding: '2px 0', cursor: 'pointer' }).attr('title', c.example.message);
+      $('<span class="red-ui-debug-msg-type-number">').css({ display: 'inline-block', minWidth: '36px' }).text(c.count + '×').appendTo(r);
+      $('<span>').text((c.kind ? c.kind + ' · ' : '') + c.signature).appendTo(r);
+      $('<div>').css({ fontSize: '0.8em', opacity: 0.7, marginLeft: '36px' })
+        .text('first ' + new Date(c.firstSeen).toLocaleString() + ' · last ' + new Date(c.lastSeen).toLocaleString()).appendTo(r);
+      r.on('click', function () { show(c.example.id); });
+      r.appendTo(clusters);
+    });
+    if (data.truncated) $('<div>').css({ opacity: 0.7 }).text('grouped the latest ' + data.letters + ' of ' + data.total).appendTo(clusters);
+  }
+
   function refresh() {
     fillFlows();
+    var q = query();
+    delete q.limit;
+    $.getJSON(BASE + '/clusters', q).done(renderClusters).fail(function () { clusters.empty(); });
     $.getJSON(BASE, query()).done(function (data) {
       renderCounts(data.countsByKind);
       list.empty();
