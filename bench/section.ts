@@ -7,7 +7,8 @@ async function main(): Promise<void> {
   if (!section) throw new Error(`unknown section ${name}; known: ${Object.keys(SECTIONS).join(', ')}`);
   const figures = await section();
   for (const [key, value] of Object.entries(figures)) {
-    console.log(`${key}: ${Number.isInteger(value) ? value : value.toFixed(2)}`);
+    // Ratios below 1 keep three decimals (0.054, not 0.05).
+    console.log(`${key}: ${Number.isInteger(value) ? value : value.toFixed(Math.abs(value) < 1 ? 3 : 2)}`);
   }
 }
 

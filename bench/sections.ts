@@ -12,4 +12,5 @@ export const SECTIONS: Record<string, Section> = {
   guard: async () => (await import('./guard')).benchGuard(),
   mapper: async () => (await import('./mapper')).benchMapper(),
   tracing: async () => (await import('./tracing')).benchTracing(),
+  suggest: async () => (await import('./suggest')).benchSuggest(),
 };

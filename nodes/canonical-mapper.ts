@@ -5,8 +5,11 @@ import { failed, ok } from './lib/status';
 import type { CallOptions, OdooClient } from './lib/odoo/types';
 import type { MappingRule } from './lib/mapper/types';
 import { MappingCompileError } from './lib/mapper/compile';
+import { suggestFromRequest } from './lib/mapper/suggest/request';
 import {
   PRESETS,
+  PRESET_SAMPLES,
+  findPreset,
   createMapperEngine,
   createOdooResolver,
   listCanonicalSchemas,
@@ -70,6 +73,16 @@ function schemaChoice(type: string | undefined, value: string | undefined): Sche
   }
 }
 
+/** The red-ring text of a node that cannot work: what is wrong, in a few words. */
+function setupStatus(error: MiddlewareError): string {
+  if (error instanceof MappingCompileError) return 'invalid mapping';
+  const property = (error.cause as { property?: unknown }).property;
+  if (property === 'connection') return 'needs an Odoo connection';
+  if (property === 'schema') return 'invalid schema';
+  if (property === 'preset') return 'unknown preset';
+  return 'invalid configuration';
+}
+
 export = (RED: NodeAPI): void => {
   const userDir = (RED.settings as unknown as { userDir?: string }).userDir;
 
@@ -91,13 +104,32 @@ export = (RED: NodeAPI): void => {
     });
   }
 
+  /**
+   * The preview runs with the connection the dialog names when it is deployed. A preset that works without Odoo
+   * previews without one (the dialog's "none" or "add new" choice, or a connection not deployed yet).
+   */
+  function previewResolver(connection: unknown, presetId: string | undefined): OdooResolver | undefined {
+    const id = typeof connection === 'string' && connection !== '_ADD_' ? connection : undefined;
+    const preset = presetId ? findPreset(presetId) : undefined;
+    if (id && RED.nodes.getNode(id)) return resolverFor(id, {});
+    if (preset?.odoo === 'required') {
+      throw new ValidationError(
+        id
+          ? `preset '${preset.id}' needs an Odoo connection: deploy the odoo-connection '${id}' first, the preview uses the deployed one`
+          : `preset '${preset.id}' needs an Odoo connection to resolve partners and products: choose one (and deploy it) to preview`,
+        { property: 'connection' },
+      );
+    }
+    return undefined;
+  }
+
   if (!mountedApps.has(RED.httpAdmin)) {
     mountedApps.add(RED.httpAdmin);
 
     RED.httpAdmin.get('/canonical-mapper/catalog', RED.auth.needsPermission('canonical-mapper.read'), (_req: Request, res: Response) => {
       res.json({
         schemas: listCanonicalSchemas().map(({ id, name, version, title }) => ({ id, name, version, title })),
-        presets: PRESETS.map(({ id, title, odoo, inputSchema, outputSchema, model }) => ({ id, title, odoo, inputSchema, outputSchema, model })),
+        presets: PRESETS.map(({ id, title, odoo, inputSchema, outputSchema, model }) => ({ id, title, odoo, inputSchema, outputSchema, model, sample: PRESET_SAMPLES[id] })),
       });
     });
 
@@ -114,7 +146,7 @@ export = (RED: NodeAPI): void => {
           baseDir: userDir,
           defaultCurrency: typeof body.defaultCurrency === 'string' ? body.defaultCurrency : undefined,
         };
-        const resolver = resolverFor(typeof body.connection === 'string' ? body.connection : undefined, {});
+        const resolver = previewResolver(body.connection, typeof body.preset === 'string' ? body.preset : undefined);
         engine = createMapperEngine(config, { resolver });
       } catch (err) {
         const e = toMiddlewareError(err);
@@ -133,6 +165,18 @@ export = (RED: NodeAPI): void => {
             res.status(502).json({ error: { code: e.code, message: e.message } });
           },
         );
+    });
+
+    // Proposes rules from a sample; an Odoo target reads fields_get through a deployed connection.
+    RED.httpAdmin.post('/canonical-mapper/suggest', RED.auth.needsPermission('canonical-mapper.write'), (req: Request, res: Response) => {
+      const clientFor = (id: string): OdooClient | undefined => (RED.nodes.getNode(id) as (Node & ConnectionLike) | null)?.client;
+      suggestFromRequest(req.body, { clientFor }).then(
+        (result) => res.json(result),
+        (err: unknown) => {
+          const e = toMiddlewareError(err);
+          res.status(e instanceof ValidationError ? 400 : 502).json({ error: { code: e.code, message: e.message } });
+        },
+      );
     });
   }
 
@@ -156,7 +200,7 @@ export = (RED: NodeAPI): void => {
     } catch (err) {
       setupError = toMiddlewareError(err);
       node.error(setupError.message);
-      node.status(failed(setupError instanceof MappingCompileError ? 'invalid mapping' : 'invalid configuration'));
+      node.status(failed(setupStatus(setupError)));
     }
 
     let mapped = 0;

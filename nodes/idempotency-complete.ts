@@ -4,7 +4,7 @@ import { completeIdempotency, readHeldLease, releaseIdempotency } from './lib/id
 import { middlewareStoreOf } from './lib/runtime/middleware-store';
 import { secondsSettingMs } from './lib/runtime/seconds';
 import { throttledStatus } from './lib/runtime/throttled-status';
-import { cleared, failed, idle } from './lib/status';
+import { cleared, failed, idle, misconfigured } from './lib/status';
 import type { MiddlewareStore } from './lib/store/types';
 
 interface IdempotencyCompleteDef extends NodeDef {
@@ -32,7 +32,7 @@ export = (RED: NodeAPI): void => {
       node.status(idle(success ? 'complete' : 'release'));
     } catch (err) {
       setupError = toMiddlewareError(err);
-      node.status(failed('configuration'));
+      node.status(misconfigured(setupError.cause));
       node.error(setupError);
     }
 

@@ -14,7 +14,7 @@ import {
 import { middlewareStoreOf } from './lib/runtime/middleware-store';
 import { secondsSettingMs } from './lib/runtime/seconds';
 import { throttledStatus } from './lib/runtime/throttled-status';
-import { cleared, failed, idle } from './lib/status';
+import { cleared, failed, idle, misconfigured } from './lib/status';
 import type { MiddlewareStore } from './lib/store/types';
 
 interface IdempotencyGuardDef extends NodeDef {
@@ -73,7 +73,7 @@ export = (RED: NodeAPI): void => {
       node.status(idle('ready'));
     } catch (err) {
       setupError = toMiddlewareError(err);
-      node.status(failed('configuration'));
+      node.status(misconfigured(setupError.cause));
       node.error(setupError);
     }
 

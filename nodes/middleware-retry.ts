@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { toMiddlewareError, ValidationError } from './lib/errors';
-import { cleared, failed } from './lib/status';
+import { cleared, failed, misconfigured } from './lib/status';
 import type { MiddlewareStore } from './lib/store/types';
 import { parseOverrideList, parsePolicy, RetryController } from './lib/retry';
 import { realTimers } from './lib/dlq/replay-queue';
@@ -87,7 +87,7 @@ export = (RED: NodeAPI): void => {
       });
     } catch (err) {
       setupError = toMiddlewareError(err);
-      node.status(failed('configuration'));
+      node.status(misconfigured(setupError.cause));
       node.error(setupError);
     }
 

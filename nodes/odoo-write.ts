@@ -5,6 +5,7 @@ import { callOptionsFrom } from './lib/runtime/call-options';
 import { handleWithConnection, type OdooMessage, type Send } from './lib/runtime/odoo-node';
 import { evaluateTypedInput } from './lib/runtime/typed-input';
 import { busy, failed, ok, type NodeStatus } from './lib/status';
+import { PRECONDITION_PRESETS, parsePrecondition } from './lib/write/precondition';
 import type { UpsertKey } from './lib/write/upsert';
 import { DEFAULT_CHUNK_SIZE, WRITE_OPERATIONS, runWrite, type WriteOperation, type WriteOutcome, type WriteRequest } from './lib/write/writer';
 
@@ -15,6 +16,8 @@ interface OdooWriteDef extends NodeDef {
   modelType: string;
   method: string;
   methodType: string;
+  precondition: string;
+  preconditionType: string;
   ids: string;
   idsType: string;
   chunkSize: string;
@@ -41,10 +44,11 @@ export = (RED: NodeAPI): void => {
 
     async function buildRequest(msg: Message): Promise<WriteRequest> {
       const needsIds = operation === 'write' || operation === 'unlink' || operation === 'call';
-      const [model, method, ids] = await Promise.all([
+      const [model, method, ids, precondition] = await Promise.all([
         evaluateTypedInput(RED, node, 'model', def.model, def.modelType, msg),
         operation === 'call' ? evaluateTypedInput(RED, node, 'method', def.method, def.methodType, msg) : undefined,
         needsIds ? evaluateTypedInput(RED, node, 'ids', def.ids, def.idsType, msg) : undefined,
+        operation === 'call' && def.precondition ? evaluateTypedInput(RED, node, 'precondition', def.precondition, def.preconditionType || 'json', msg) : undefined,
       ]);
       const key = operation === 'create' || operation === 'upsert' ? upsertKey() : undefined;
       const retry = msg.retry as { outcomeUnknown?: unknown } | undefined;
@@ -58,6 +62,8 @@ export = (RED: NodeAPI): void => {
       };
       if (key) request.key = key;
       if (method !== undefined) request.method = method as string;
+      const domain = parsePrecondition(precondition);
+      if (domain !== undefined) request.precondition = domain;
       if (ids !== undefined && ids !== null && ids !== '') request.ids = parseIds(ids, 'ids');
       if (def.postCorrelation && operation !== 'unlink' && operation !== 'call' && typeof msg.correlationId === 'string' && msg.correlationId !== '') {
         request.postCorrelationId = msg.correlationId;
@@ -74,6 +80,7 @@ export = (RED: NodeAPI): void => {
         updated: outcome.updated,
         reconciled: outcome.reconciled,
         failed: outcome.failed.map(({ index, error }) => ({ index, error })),
+        ...(outcome.skipped ? { skipped: outcome.skipped } : {}),
         durationMs: Date.now() - started,
         ...(outcome.chatter ? { chatter: outcome.chatter } : {}),
       };
@@ -105,6 +112,7 @@ export = (RED: NodeAPI): void => {
     function statusOf(outcome: WriteOutcome): NodeStatus {
       const written = outcome.created + outcome.updated + outcome.reconciled;
       if (outcome.failed.length > 0) return failed(`${outcome.failed.length} failed, ${written} written`);
+      if (outcome.skipped?.length) return ok(`${outcome.method} ok, ${outcome.skipped.length} skipped`);
       if (operation === 'unlink' || operation === 'call') return ok(`${outcome.method} ok`);
       return ok(`${written} written`);
     }
@@ -113,4 +121,8 @@ export = (RED: NodeAPI): void => {
   }
 
   RED.nodes.registerType('odoo-write', OdooWrite);
+  // The dialog's precondition presets come from the same list the library documents and tests.
+  RED.httpAdmin.get('/odoo-write/precondition-presets', RED.auth.needsPermission('odoo-write.read'), (_req, res) => {
+    res.json(PRECONDITION_PRESETS);
+  });
 };

@@ -121,6 +121,9 @@ export = (RED: NodeAPI): void => {
       : undefined;
 
     const credentials = node.credentials ?? {};
+    // A signed webhook without its secret answers 500 to every call: the status says why from the start.
+    const secretProblem =
+      scheme !== 'none' && !credentials.secret && !envSecret(def.secretEnv) ? (def.secretEnv?.trim() ? `${def.secretEnv.trim()} not set` : 'no secret set') : undefined;
     const receiver = new WebhookReceiver({
       signature: {
         scheme,
@@ -143,7 +146,7 @@ export = (RED: NodeAPI): void => {
 
     const reject = (res: Response, error: WebhookRejection): void => {
       rejected++;
-      node.status(failed(`rejected ${rejected}`));
+      node.status(failed(secretProblem ? `${secretProblem} · rejected ${rejected}` : `rejected ${rejected}`));
       // The body is never logged: it may hold personal data and it failed our checks.
       node.warn(`${method.toUpperCase()} ${path}: ${error.status} ${error.code}: ${error.logMessage}`);
       sendError(res, error.status, error.code, error.message, error.cause.errors);
@@ -229,7 +232,12 @@ export = (RED: NodeAPI): void => {
     const middleware: RequestHandler[] = typeof configured === 'function' ? [configured] : Array.isArray(configured) ? configured : [];
     const releaseRawBody = keepRawBody(RED.httpNode as unknown as ExpressApp, method, path);
     app[method](path, ...middleware, handler);
-    node.status(idle(`${method.toUpperCase()} ${path}`));
+    if (secretProblem) {
+      node.status(failed(secretProblem));
+      node.warn(`${method.toUpperCase()} ${path}: ${secretProblem}; every request is refused with 500 WEBHOOK_SECRET_MISSING until the secret is set`);
+    } else {
+      node.status(idle(`${method.toUpperCase()} ${path}`));
+    }
 
     node.on('close', (_removed: boolean, done: () => void) => {
       for (const timer of pending) clearTimeout(timer);

@@ -8,8 +8,12 @@
   var BASE = 'odoo-middleware/dead-letters';
   var NS = 'node-red-contrib-odoo-middleware/middleware-retry:middleware-retry.sidebar.';
   var DEFAULTS = {
-    label: 'dead letters', name: 'Dead letters', refresh: 'Refresh', replay: 'Replay', discard: 'Discard',
+    label: 'dead letters', name: 'Dead-letter queue', refresh: 'Refresh', replay: 'Replay', discard: 'Discard',
     purge: 'Purge older than', days: 'days', empty: 'No dead letters match.',
+    details: 'Show or hide the letter\'s details', reveal: 'Show the retry node in its flow', selectAll: 'Select all listed letters',
+    replayTip: 'Send the selected letters through their retry node again', discardTip: 'Mark the selected letters discarded',
+    purgeTip: 'Delete replayed and discarded letters older than this many days', selectOne: 'Select this letter',
+    replayOne: 'Send this letter through its retry node again', discardOne: 'Mark this letter discarded',
     noStore: 'No retry node is deployed: dead letters are listed through a deployed retry node\'s store.',
   };
   function t(key) {
@@ -25,16 +29,17 @@
   var flow = $('<select>').css({ width: '130px' }).appendTo(filters);
   var correlation = $('<input type="text" placeholder="correlation id">').css({ width: '140px' }).appendTo(filters);
   var counts = $('<div>').css({ margin: '4px 0', fontSize: '0.9em' }).appendTo(content);
-  var actions = $('<div>').css({ margin: '4px 0' }).appendTo(content);
-  var selectAll = $('<input type="checkbox" title="select all">').appendTo(actions);
-  $('<button class="red-ui-button red-ui-button-small">').text(t('replay')).css({ marginLeft: '6px' }).on('click', function () { act('replay', selectedIds()); }).appendTo(actions);
-  $('<button class="red-ui-button red-ui-button-small">').text(t('discard')).css({ marginLeft: '4px' }).on('click', function () { act('discard', selectedIds()); }).appendTo(actions);
-  var purgeDays = $('<input type="number" min="0" value="30">').css({ width: '55px', marginLeft: '12px' });
-  $('<button class="red-ui-button red-ui-button-small">').text(t('purge')).css({ marginLeft: '12px' }).on('click', purge).appendTo(actions);
-  actions.append(purgeDays).append(' ' + t('days'));
-  var clusters = $('<div>').css({ margin: '4px 0 8px' }).appendTo(content);
+  var actions = $('<div class="dl-actions">').css({ display: 'flex', alignItems: 'center', gap: '4px', margin: '4px 0', whiteSpace: 'nowrap' }).appendTo(content);
+  var selectAll = $('<input type="checkbox">').attr('title', t('selectAll')).css({ margin: 0 }).appendTo(actions);
+  $('<button class="red-ui-button red-ui-button-small">').text(t('replay')).attr('title', t('replayTip')).css({ marginLeft: '4px' }).on('click', function () { act('replay', selectedIds()); }).appendTo(actions);
+  $('<button class="red-ui-button red-ui-button-small">').text(t('discard')).attr('title', t('discardTip')).on('click', function () { act('discard', selectedIds()); }).appendTo(actions);
+  // Purge has a row of its own so it never wraps at the default sidebar width.
+  var purgeRow = $('<div class="dl-purge">').css({ display: 'flex', alignItems: 'center', gap: '4px', margin: '4px 0', whiteSpace: 'nowrap', flexWrap: 'nowrap' }).appendTo(content);
+  var purgeDays = $('<input type="number" min="0" value="30">').attr('title', t('purgeTip')).css({ width: '55px', flex: 'none' });
+  $('<button class="red-ui-button red-ui-button-small">').text(t('purge')).attr('title', t('purgeTip')).css({ flex: 'none' }).on('click', purge).appendTo(purgeRow);
+  purgeRow.append(purgeDays).append($('<span>').text(t('days')));
+  var clusters = $('<div class="dl-clusters">').css({ margin: '4px 0 8px' }).appendTo(content);
   var list = $('<div>').appendTo(content);
-  var detail = $('<pre>').css({ display: 'none', whiteSpace: 'pre-wrap', fontSize: '0.85em', maxHeight: '300px', overflow: 'auto' }).appendTo(content);
 
   var toolbar = $('<div>');
   $('<button class="red-ui-sidebar-header-button"><i class="fa fa-refresh"></i></button>').attr('title', t('refresh')).on('click', refresh).appendTo(toolbar);
@@ -85,7 +90,7 @@
   function row(item) {
     var r = $('<div>').css({ borderBottom: '1px solid var(--red-ui-secondary-border-color, #ddd)', padding: '4px 0' });
     var head = $('<div>').appendTo(r);
-    $('<input type="checkbox" class="dl-select">').data('id', item.id).appendTo(head);
+    $('<input type="checkbox" class="dl-select">').attr('title', t('selectOne')).data('id', item.id).appendTo(head);
     $('<b>').css({ marginLeft: '4px' }).text(item.errorKind || 'unknown').appendTo(head);
     $('<span>').css({ marginLeft: '6px', opacity: 0.8 }).text(new Date(item.createdAt).toLocaleString() + ' · ' + item.status + ' · ' + item.attempts + ' attempt(s)').appendTo(head);
     $('<div>').text((item.errorCode ? item.errorCode + ': ' : '') + (item.errorMessage || '')).appendTo(r);
@@ -95,14 +100,25 @@
     $('<div>').css({ fontSize: '0.85em', opacity: 0.8 }).text(meta).appendTo(r);
     var buttons = $('<div>').appendTo(r);
     if (item.status === 'dead') {
-      $('<button class="red-ui-button red-ui-button-small">').text(t('replay')).on('click', function () { act('replay', [item.id]); }).appendTo(buttons);
-      $('<button class="red-ui-button red-ui-button-small">').css({ marginLeft: '4px' }).text(t('discard')).on('click', function () { act('discard', [item.id]); }).appendTo(buttons);
+      $('<button class="red-ui-button red-ui-button-small">').text(t('replay')).attr('title', t('replayOne')).on('click', function () { act('replay', [item.id]); }).appendTo(buttons);
+      $('<button class="red-ui-button red-ui-button-small">').css({ marginLeft: '4px' }).text(t('discard')).attr('title', t('discardOne')).on('click', function () { act('discard', [item.id]); }).appendTo(buttons);
     }
-    $('<button class="red-ui-button red-ui-button-small">').css({ marginLeft: '4px' }).html('<i class="fa fa-search"></i>').on('click', function () { show(item.id); }).appendTo(buttons);
+    var detail = $('<div class="dl-detail">').css({ display: 'none', margin: '4px 0 2px', fontSize: '0.9em' });
+    $('<button class="red-ui-button red-ui-button-small dl-show">').css({ marginLeft: '4px' }).html('<i class="fa fa-search"></i>').attr('title', t('details'))
+      .on('click', function () { toggleDetail(detail, item.id); }).appendTo(buttons);
     if (item.nodeId) {
-      $('<button class="red-ui-button red-ui-button-small">').css({ marginLeft: '4px' }).html('<i class="fa fa-crosshairs"></i>').attr('title', 'show the retry node').on('click', function () { RED.view.reveal(item.nodeId); }).appendTo(buttons);
+      $('<button class="red-ui-button red-ui-button-small dl-reveal">').css({ marginLeft: '4px' }).html('<i class="fa fa-crosshairs"></i>').attr('title', t('reveal')).on('click', function () { RED.view.reveal(item.nodeId, true); }).appendTo(buttons);
     }
+    detail.appendTo(r);
     return r;
+  }
+
+  /** The letter's details open under its entry, as a tree like the debug sidebar's; a second click closes them. */
+  function toggleDetail(detail, id) {
+    if (detail.is(':visible')) { detail.hide().empty(); return; }
+    $.getJSON(BASE + '/' + encodeURIComponent(id)).done(function (letter) {
+      detail.empty().append(RED.utils.createObjectElement(letter, { key: null, path: '', rootPath: '', expandPaths: [''] })).show();
+    }).fail(failure);
   }
 
   /* Letters grouped by normalised error: the count says how many records hit the same failure. */
@@ -112,21 +128,22 @@
     $('<div>').css({ fontWeight: 'bold', marginBottom: '2px' }).text('By error (' + data.clusters.length + ')').appendTo(clusters);
     data.clusters.slice(0, 20).forEach(function (c) {
       var r = $('<div class="dl-cluster">').css({ padding: '2px 0', cursor: 'pointer' }).attr('title', c.example.message);
-      $('<span class="red-ui-debug-msg-type-number">').css({ display: 'inline-block', minWidth: '36px' }).text(c.count + '×').appendTo(r);
-      $('<span>').text((c.kind ? c.kind + ' · ' : '') + c.signature).appendTo(r);
+      $('<span class="red-ui-debug-msg-type-number">').css({ display: 'inline-block', minWidth: '36px' }).text(c.count + '\u00d7').appendTo(r);
+      $('<span class="dl-cluster-signature">').text((c.kind ? c.kind + ' \u00b7 ' : '') + c.signature).appendTo(r);
       $('<div>').css({ fontSize: '0.8em', opacity: 0.7, marginLeft: '36px' })
-        .text('first ' + new Date(c.firstSeen).toLocaleString() + ' · last ' + new Date(c.lastSeen).toLocaleString()).appendTo(r);
-      r.on('click', function () { show(c.example.id); });
+        .text('first ' + new Date(c.firstSeen).toLocaleString() + ' \u00b7 last ' + new Date(c.lastSeen).toLocaleString()).appendTo(r);
+      var detail = $('<div>').css({ display: 'none', marginLeft: '36px' }).appendTo(r);
+      r.on('click', function (e) { if (!$(e.target).closest(detail).length) toggleDetail(detail, c.example.id); });
       r.appendTo(clusters);
     });
     if (data.truncated) $('<div>').css({ opacity: 0.7 }).text('grouped the latest ' + data.letters + ' of ' + data.total).appendTo(clusters);
   }
 
   function refresh() {
+    var clusterQuery = query();
+    delete clusterQuery.limit;
+    $.getJSON(BASE + '/clusters', clusterQuery).done(renderClusters).fail(function () { clusters.empty(); });
     fillFlows();
-    var q = query();
-    delete q.limit;
-    $.getJSON(BASE + '/clusters', q).done(renderClusters).fail(function () { clusters.empty(); });
     $.getJSON(BASE, query()).done(function (data) {
       renderCounts(data.countsByKind);
       list.empty();
@@ -135,12 +152,6 @@
       else if (!data.items.length) $('<p>').text(t('empty')).appendTo(list);
       data.items.forEach(function (item) { row(item).appendTo(list); });
       if (data.total > data.items.length) $('<p>').css({ opacity: 0.7 }).text(data.items.length + ' of ' + data.total).appendTo(list);
-    }).fail(failure);
-  }
-
-  function show(id) {
-    $.getJSON(BASE + '/' + encodeURIComponent(id)).done(function (letter) {
-      detail.text(JSON.stringify(letter, null, 2)).show();
     }).fail(failure);
   }
 

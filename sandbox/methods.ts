@@ -1,6 +1,18 @@
-import { OdooServerError, accessError, httpError, pyRepr, typeError, userError, valueError } from './errors';
-import { MOVE_PREFIX } from './models';
+import { OdooServerError, accessError, httpError, pyRepr, typeError, valueError } from './errors';
 import { isNull, type Orm } from './orm';
+import {
+  assignPickings,
+  cancelMoves,
+  cancelOrders,
+  cancelPickings,
+  confirmOrders,
+  confirmPickings,
+  markQuotationsSent,
+  postMoves,
+  resetMovesToDraft,
+  resetOrdersToDraft,
+  validatePickings,
+} from './workflows';
 
 export type Protocol = 'json2' | 'jsonrpc';
 
@@ -19,6 +31,8 @@ interface MethodSpec {
   /** `**kwargs` accepted; search_read forwards them to `_read_format`, which only knows `load`. */
   kwargs?: 'read_format' | 'any';
   models?: string[];
+  /** The class per model when the same method name is defined on several models. */
+  ownerByModel?: Record<string, string>;
   run: (call: BoundCall) => unknown;
 }
 
@@ -30,6 +44,21 @@ export interface BoundCall {
   protocol: Protocol;
   /** JSON-RPC create got a single dict: answer one id, not a list. */
   single: boolean;
+}
+
+type Workflow = (orm: Orm, ids: number[]) => unknown;
+
+/** A workflow button without arguments, implemented per model (same name, different classes). */
+function workflow(byModel: Record<string, [owner: string, run: Workflow]>): MethodSpec {
+  const models = Object.keys(byModel);
+  return {
+    owner: byModel[models[0]][0],
+    ownerByModel: Object.fromEntries(models.map((model) => [model, byModel[model][0]])),
+    apiModel: false,
+    params: [],
+    models,
+    run: ({ orm, model, ids }) => byModel[model][1](orm, ids),
+  };
 }
 
 const p = (name: string, required = false, value: unknown = null): Param => ({ name, required, default: value });
@@ -127,34 +156,15 @@ const METHODS: Record<string, MethodSpec> = {
     kwargs: 'any',
     run: ({ orm, model, ids, args }) => messagePost(orm, model, ids, args),
   },
-  action_confirm: {
-    owner: 'SaleOrder',
-    apiModel: false,
-    params: [],
-    models: ['sale.order'],
-    run: ({ orm, ids }) => confirmOrders(orm, ids),
-  },
-  action_cancel: {
-    owner: 'SaleOrder',
-    apiModel: false,
-    params: [],
-    models: ['sale.order'],
-    run: ({ orm, ids }) => setState(orm, 'sale.order', ids, 'cancel'),
-  },
-  action_draft: {
-    owner: 'SaleOrder',
-    apiModel: false,
-    params: [],
-    models: ['sale.order'],
-    run: ({ orm, ids }) => setState(orm, 'sale.order', ids, 'draft'),
-  },
-  action_post: {
-    owner: 'AccountMove',
-    apiModel: false,
-    params: [],
-    models: ['account.move'],
-    run: ({ orm, ids }) => postMoves(orm, ids),
-  },
+  action_confirm: workflow({ 'sale.order': ['SaleOrder', confirmOrders], 'stock.picking': ['StockPicking', confirmPickings] }),
+  action_quotation_sent: workflow({ 'sale.order': ['SaleOrder', markQuotationsSent] }),
+  action_cancel: workflow({ 'sale.order': ['SaleOrder', cancelOrders], 'stock.picking': ['StockPicking', cancelPickings] }),
+  action_draft: workflow({ 'sale.order': ['SaleOrder', resetOrdersToDraft] }),
+  action_post: workflow({ 'account.move': ['AccountMove', postMoves] }),
+  button_draft: workflow({ 'account.move': ['AccountMove', resetMovesToDraft] }),
+  button_cancel: workflow({ 'account.move': ['AccountMove', cancelMoves] }),
+  action_assign: workflow({ 'stock.picking': ['StockPicking', assignPickings] }),
+  button_validate: workflow({ 'stock.picking': ['StockPicking', validatePickings] }),
 };
 
 export function methodExists(model: string, method: string): boolean {
@@ -199,9 +209,9 @@ export function bindNamed(model: string, method: string, body: Record<string, un
 }
 
 /** JSON-RPC execute_kw: positional `args` (ids first for record methods) plus `kwargs`. */
-export function bindPositional(method: string, positional: unknown[], kwargs: Record<string, unknown>): { ids: number[]; args: Record<string, unknown> } {
+export function bindPositional(model: string, method: string, positional: unknown[], kwargs: Record<string, unknown>): { ids: number[]; args: Record<string, unknown> } {
   const spec = METHODS[method];
-  const qualified = `${spec.owner}.${method}()`;
+  const qualified = `${spec.ownerByModel?.[model] ?? spec.owner}.${method}()`;
   let rest = positional;
   let ids: number[] = [];
   if (!spec.apiModel) {
@@ -250,50 +260,6 @@ export function runMethod(call: BoundCall, method: string): unknown {
 }
 
 // ---------------------------------------------------------------- model-specific methods
-
-function confirmOrders(orm: Orm, ids: number[]): true {
-  orm.checkAccess('sale.order', 'write');
-  orm.requireExisting('sale.order', ids);
-  const blocked = ids.filter((id) => !['draft', 'sent'].includes(String(orm.row('sale.order', id)?.state)));
-  if (blocked.length > 0) {
-    const names = blocked.map((id) => orm.displayName('sale.order', id)).join(', ');
-    throw userError(`The following orders are not in a state requiring confirmation: ${names}`);
-  }
-  return orm.db.transaction(() => orm.writeRows('sale.order', ids, { state: 'sale', date_order: orm.db.now() }));
-}
-
-function setState(orm: Orm, model: string, ids: number[], state: string): true {
-  orm.checkAccess(model, 'write');
-  orm.requireExisting(model, ids);
-  return orm.db.transaction(() => orm.writeRows(model, ids, { state }));
-}
-
-function postMoves(orm: Orm, ids: number[]): true {
-  orm.checkAccess('account.move', 'write');
-  orm.requireExisting('account.move', ids);
-  return orm.db.transaction(() => {
-    for (const id of ids) {
-      const move = orm.row('account.move', id);
-      if (!move) continue;
-      if (move.state === 'posted') throw userError(`The entry ${orm.displayName('account.move', id)} (id ${id}) is already posted.`);
-      const isInvoice = move.move_type !== 'entry';
-      const typeLabel = move.move_type === 'out_invoice' ? 'Customer Invoice' : 'document';
-      if (isInvoice && isNull(move.partner_id)) {
-        throw userError(`The field 'Customer' is required, please complete it to validate the ${typeLabel}.`);
-      }
-      if ((orm.table('account.move.line').referencing('move_id', id)?.size ?? 0) === 0) {
-        throw userError('You need to add a line before posting.');
-      }
-      const invoiceDate = isNull(move.invoice_date) ? orm.db.today() : String(move.invoice_date);
-      const year = invoiceDate.slice(0, 4);
-      const prefix = MOVE_PREFIX[String(move.move_type)] ?? 'MISC';
-      const number = orm.db.nextSequence(`account.move/${prefix}/${year}`);
-      const name = move.name && move.name !== '/' ? move.name : `${prefix}/${year}/${String(number).padStart(5, '0')}`;
-      orm.writeRows('account.move', [id], { state: 'posted', name, invoice_date: isInvoice ? invoiceDate : move.invoice_date });
-    }
-    return true as const;
-  });
-}
 
 function messagePost(orm: Orm, model: string, ids: number[], args: Record<string, unknown>): number {
   if (ids.length !== 1) throw valueError(`Expected singleton: ${model}(${ids.join(', ')}${ids.length === 1 ? ',' : ''})`);

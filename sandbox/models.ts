@@ -98,6 +98,10 @@ const MOVE_TYPES: Array<[string, string]> = [
 ];
 
 /** Journal code per move type, used in posted names: INV/2026/00001. */
+/** Operation types of the sandbox's one warehouse (a stored selection; Odoo relates it to picking_type_id). */
+const PICKING_TYPES: Array<[string, string]> = [['incoming', 'Receipt'], ['outgoing', 'Delivery'], ['internal', 'Internal Transfer']];
+const PICKING_PREFIX: Record<string, string> = { incoming: 'IN', outgoing: 'OUT', internal: 'INT' };
+
 export const MOVE_PREFIX: Record<string, string> = {
   entry: 'MISC',
   out_invoice: 'INV',
@@ -285,6 +289,7 @@ export const MODELS: ModelDef[] = [
         [['draft', 'Quotation'], ['sent', 'Quotation Sent'], ['sale', 'Sales Order'], ['cancel', 'Cancelled']],
         { default: () => 'draft', readonly: true },
       ),
+      locked: boolean('Locked', { default: () => false }),
       order_line: one2many('sale.order.line', 'order_id', 'Order Lines'),
       amount_untaxed: monetary('Untaxed Amount', { compute: (orm, row) => sumOf(orm, 'sale.order.line', 'order_id', row.id, 'product_uom_qty') }),
       amount_total: monetary('Total', { compute: (orm, row) => sumOf(orm, 'sale.order.line', 'order_id', row.id, 'product_uom_qty') }),
@@ -364,6 +369,33 @@ export const MODELS: ModelDef[] = [
       }),
     },
     prepareCreate: lineFromProduct,
+  }),
+  model({
+    name: 'stock.picking',
+    description: 'Transfer',
+    pythonClass: 'StockPicking',
+    order: 'priority desc, scheduled_date asc, id desc',
+    fields: {
+      name: char('Reference', { default: () => '/', readonly: true }),
+      picking_type_code: selection('Type of Operation', PICKING_TYPES, { required: true, default: () => 'outgoing' }),
+      partner_id: many2one('res.partner', 'Contact'),
+      origin: char('Source Document'),
+      priority: selection('Priority', [['0', 'Normal'], ['1', 'Urgent']], { default: () => '0' }),
+      state: selection(
+        'Status',
+        [['draft', 'Draft'], ['waiting', 'Waiting Another Operation'], ['confirmed', 'Waiting'], ['assigned', 'Ready'], ['done', 'Done'], ['cancel', 'Cancelled']],
+        { default: () => 'draft', readonly: true },
+      ),
+      scheduled_date: datetime('Scheduled Date', { default: (orm) => orm.db.now() }),
+      date_done: datetime('Date of Transfer', { readonly: true }),
+      company_id: many2one('res.company', 'Company', { default: () => 1 }),
+    },
+    prepareCreate: (orm, row) => {
+      if (row.name === '/' || isNull(row.name)) {
+        const prefix = PICKING_PREFIX[String(row.picking_type_code)] ?? 'OUT';
+        row.name = `WH/${prefix}/${String(orm.db.nextSequence(`stock.picking/${prefix}`)).padStart(5, '0')}`;
+      }
+    },
   }),
   model({
     name: 'ir.model.data',

@@ -96,6 +96,11 @@ export interface Sandbox {
   stats: SandboxStats;
   /** Fast seeding without HTTP (e.g. 100,000 partners): creates records as the admin, returns their ids. */
   insertRecords(model: string, valsList: Array<Record<string, unknown>>, database?: string): number[];
+  /**
+   * Runs a model method as the admin without HTTP or faults, as another Odoo client would (e.g. to change a record
+   * while a delayed call of the client under test is held). Named arguments as in JSON-2; throws Odoo's error.
+   */
+  callMethod(model: string, method: string, args?: Record<string, unknown>, database?: string): unknown;
   /** Throws away all data and re-seeds the demo data (API keys back to the two seeded ones). */
   reset(): void;
   /** A new API key for a user (default admin), optionally expiring; listed in res.users.apikeys. */
@@ -310,6 +315,17 @@ class SandboxServer implements Sandbox {
     if (!this.registry.has(model)) throw new RangeError(`no model named ${model}`);
     const orm = new Orm(db, SANDBOX_UIDS.admin, {}, this.registry);
     return db.transaction(() => valsList.map((vals) => orm.createOne(model, vals)));
+  }
+
+  callMethod(model: string, method: string, args: Record<string, unknown> = {}, database: string = SANDBOX_DEFAULTS.database): unknown {
+    const db = this.databases.get(database);
+    if (!db) throw new RangeError(`no database named ${database}`);
+    if (!this.registry.has(model)) throw new RangeError(`no model named ${model}`);
+    checkMethod(model, method, 'json2');
+    const bound = bindNamed(model, method, args);
+    const context = typeof args.context === 'object' && args.context !== null ? (args.context as Record<string, unknown>) : {};
+    const orm = new Orm(db, SANDBOX_UIDS.admin, context, this.registry);
+    return db.transaction(() => runMethod({ orm, model, ids: bound.ids, args: bound.args, protocol: 'json2', single: false }, method));
   }
 
   // ---------------------------------------------------------------- HTTP plumbing
@@ -616,7 +632,7 @@ class SandboxServer implements Sandbox {
         if (!Array.isArray(positional)) throw typeError(`execute_kw() args must be a list, got ${typeof positional}`);
         const kwargs = method === 'execute_kw' ? asObject(args[6]) ?? {} : {};
         const context = asObject(kwargs.context) ?? {};
-        const bound = bindPositional(modelMethod, positional, kwargs);
+        const bound = bindPositional(model, modelMethod, positional, kwargs);
         return this.execute(call, res, db.name, user.uid, context, model, modelMethod, bound, 'jsonrpc');
       }
       default:

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { startSandbox, SANDBOX_DEFAULTS, type Sandbox } from '../../sandbox';
 import { createOdooClient, OdooError, type OdooClientWithState, type OdooConnectionOptions, type OdooErrorKind, type OdooProtocol } from '../../nodes/lib/odoo';
+import { callWithPrecondition } from '../../nodes/lib/write/precondition';
 
 interface Target {
   url: string;
@@ -208,6 +209,16 @@ function defineContract(getTarget: () => Target, protocol: OdooProtocol, real: b
       assert.notEqual(current.order_line[0], firstLine);
       assert.equal(await client.call('sale.order', 'action_confirm', { ids: [order] }), true);
       assert.equal((await readOrder()).state, 'sale');
+    });
+
+    it('confirming a confirmed order is a user error; a call with a precondition skips it instead', async () => {
+      const [partner] = await createPartners([{ name: `${runId} Confirmed twice` }]);
+      const [order] = track('sale.order', await client.call<number[]>('sale.order', 'create', { vals_list: [{ partner_id: partner, client_order_ref: `${runId}-twice` }] }));
+      const confirm = { model: 'sale.order', method: 'action_confirm', ids: [order], args: {}, domain: [['state', 'in', ['draft', 'sent']]] };
+      assert.deepEqual(await callWithPrecondition(client, confirm, {}), { result: true, called: [order], skipped: [] });
+      const err = await expectKind(client.call('sale.order', 'action_confirm', { ids: [order] }), 'user');
+      assert.match(err.odooMessage ?? '', /not in a state requiring confirmation/);
+      assert.deepEqual(await callWithPrecondition(client, confirm, {}), { result: null, called: [], skipped: [order] });
     });
 
     describe('errors', () => {

@@ -1,9 +1,11 @@
 /**
- * `npm start` as a newcomer runs it: no Odoo configured, so the sandbox starts and the shipped REST facade
- * answers over real HTTP.
+ * `npm start` as a newcomer runs it: no Odoo configured and the sandbox port taken by something else (a local
+ * Odoo), so the sandbox starts on a free port; no webhook secret set, so a demo one is generated; the shipped
+ * REST facade answers over real HTTP and the printed signed request to the shop webhook is accepted.
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort, getJson, startProcess, type RunningProcess } from '../helpers/process';
@@ -17,24 +19,71 @@ describe('npm start (the shipped flows against the sandbox)', function () {
   let base: string;
   const flowFile = path.join(root, 'flows', 'flows.json');
   let flowsBefore: string;
+  let taken: net.Server;
+  let takenPort: number;
 
   before(async function () {
     userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'odoo-mw-start-'));
     flowsBefore = fs.readFileSync(flowFile, 'utf8');
+    taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    takenPort = (taken.address() as net.AddressInfo).port;
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), SANDBOX_PORT: '0', NODE_RED_USER_DIR: userDir };
-    for (const name of ['ODOO_URL', 'ODOO_DB', 'ODOO_LOGIN', 'ODOO_API_KEY', 'ODOO_PASSWORD', 'NODE_RED_ADMIN_PASSWORD']) delete env[name];
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), SANDBOX_PORT: String(takenPort), NODE_RED_USER_DIR: userDir };
+    for (const name of ['ODOO_URL', 'ODOO_DB', 'ODOO_LOGIN', 'ODOO_API_KEY', 'ODOO_PASSWORD', 'NODE_RED_ADMIN_PASSWORD', 'SHOP_WEBHOOK_SECRET']) delete env[name];
     red = await startProcess(process.execPath, [path.join(root, 'dist', 'scripts', 'start.js')], {
       env,
-      ready: /Started flows/,
+      ready: /the shipped endpoints:[\s\S]*\n\n/,
       timeoutMs: 60_000,
     });
   });
 
   after(async function () {
     await red?.stop();
+    taken.close();
     fs.rmSync(userDir, { recursive: true, force: true });
+  });
+
+  it('takes a free port when the sandbox port is in use, and says so in one line', function () {
+    const out = red?.output() ?? '';
+    assert.match(out, new RegExp(`port ${takenPort} is in use \\(a local Odoo\\?\\): the sandbox listens on port \\d+ instead`));
+    assert.doesNotMatch(out, /EADDRINUSE/);
+  });
+
+  it('prints a request for every shipped HTTP endpoint', function () {
+    const out = red?.output() ?? '';
+    const flows = JSON.parse(flowsBefore) as Array<{ type: string; url?: string; path?: string; method?: string; d?: boolean }>;
+    const routes = flows.filter((n) => !n.d && (n.type === 'http in' || n.type === 'webhook-in')).map((n) => `${(n.method ?? 'post').toUpperCase()} ${n.url ?? n.path}`);
+    assert.ok(routes.length >= 4, routes.join(', '));
+    for (const route of routes) assert.ok(out.includes(`# ${route}`), `no request printed for ${route}:\n${out}`);
+  });
+
+  it('every printed request succeeds as printed', async function () {
+    const out = red?.output() ?? '';
+    const commands = [...out.matchAll(/^ {2}curl -s (?:-X (\w+) )?'([^']+)'((?: -H '[^']*')*)(?: -d '(.*)')?$/gm)];
+    assert.ok(commands.length >= 4, out);
+    for (const [line, method, url, headerText, body] of commands) {
+      const headers: Record<string, string> = {};
+      for (const [, name, value] of (headerText ?? '').matchAll(/-H '([^:]+): ([^']*)'/g)) headers[name] = value;
+      const answer = await getJson(url, { method: method ?? 'GET', headers, body });
+      assert.ok(answer.status >= 200 && answer.status < 300, `${line}\n-> ${answer.status} ${JSON.stringify(answer.body)}`);
+    }
+  });
+
+  it('generates a demo webhook secret, and the printed signed request to the shop webhook is accepted', async function () {
+    const out = red?.output() ?? '';
+    assert.match(out, /SHOP_WEBHOOK_SECRET is not set: using the demo secret [0-9a-f]{48} for this run/);
+    const curl = /curl -s -X POST '([^']*\/hooks\/shop-orders)' (.*) -d '(.*)'$/m.exec(out);
+    assert.ok(curl, out);
+    const headers: Record<string, string> = {};
+    for (const [, name, value] of curl[2].matchAll(/-H '([^:]+): ([^']*)'/g)) headers[name] = value;
+    assert.ok(headers['X-Signature']?.startsWith('sha256='), JSON.stringify(headers));
+    const answer = await getJson(curl[1], { method: 'POST', headers, body: curl[3] });
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    // The same body under another signature is refused: the printed one is what made it through.
+    const forged = await getJson(curl[1], { method: 'POST', headers: { ...headers, 'X-Signature': 'sha256=00' }, body: curl[3] });
+    assert.equal(forged.status, 401);
   });
 
   it('starts the sandbox, warns that the editor is open, and loads this package with no error', function () {

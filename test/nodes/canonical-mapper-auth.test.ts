@@ -46,6 +46,17 @@ describe('canonical-mapper preview endpoint under adminAuth', function () {
     assert.deepEqual(await res.json(), { output: { name: 'x' }, errors: [], canonical: { schema: 'custom', version: '' } });
   });
 
+  it('suggests rules only with write permission', async () => {
+    const suggest = (headers: Record<string, string>) =>
+      fetch(`${base}/canonical-mapper/suggest`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ sample: { email: 'ada@example.com' }, schema: 'party' }) });
+    assert.equal((await suggest({})).status, 401);
+    assert.equal((await suggest({ authorization: `Bearer ${await tokenFor('viewer', 'read')}` })).status, 401);
+    const res = await suggest({ authorization: `Bearer ${await tokenFor('admin', '*')}` });
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as { rules: Array<{ target: string }> };
+    assert.ok(body.rules.some((r) => r.target === 'email'), JSON.stringify(body));
+  });
+
   it('serves the editor definition with its script from resources/', async () => {
     const admin = await tokenFor('admin', '*');
     const res = await fetch(`${base}/nodes`, { headers: { authorization: `Bearer ${admin}`, accept: 'text/html' } });

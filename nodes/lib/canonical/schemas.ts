@@ -50,6 +50,11 @@ export function listCanonicalSchemas(): CanonicalSchemaInfo[] {
   return load().infos.slice();
 }
 
+/** Every bundled schema document (shared definitions included), as read; callers must not change them. */
+export function canonicalDocuments(): ReadonlyArray<Record<string, unknown>> {
+  return load().documents;
+}
+
 /** One registry for the whole process: each bundled schema compiles once. */
 export function canonicalRegistry(): SchemaRegistry {
   return load().registry;

@@ -316,15 +316,67 @@ export function createSqliteStore(options: SqliteStoreOptions): MiddlewareStore 
     return { total, items: rows.map(toDeadLetter) };
   });
 
+  // Group commit: a commit costs file locks and WAL writes (most of a guard cycle), so the calls made in one turn
+  // of the event loop are committed together in one IMMEDIATE transaction. Each call still runs alone and in
+  // order, in its own savepoint (a failing call is rolled back by itself), and its promise settles only after the
+  // batch is committed.
+  interface Queued {
+    work: () => unknown;
+    resolve: (value: unknown) => void;
+    reject: (err: unknown) => void;
+  }
+  type Outcome = { ok: true; value: unknown } | { ok: false; error: MiddlewareError };
+  let queue: Queued[] = [];
+  let flushScheduled = false;
+  const alone = db.transaction((work: () => unknown) => work());
+  const commitBatch = db.transaction((batch: Queued[]): Outcome[] =>
+    batch.map((call): Outcome => {
+      try {
+        return { ok: true, value: alone(call.work) };
+      } catch (err) {
+        // Some failures (disk full, I/O) make SQLite roll the whole transaction back: then none of the batch holds.
+        if (!db.inTransaction) throw err;
+        return { ok: false, error: asStoreError(err, file) };
+      }
+    }),
+  );
+  const flush = (): void => {
+    flushScheduled = false;
+    const batch = queue;
+    queue = [];
+    if (batch.length === 1) {
+      // Alone in its turn: the statement's own autocommit, no savepoint round.
+      const [call] = batch;
+      try {
+        call.resolve(call.work());
+      } catch (err) {
+        call.reject(asStoreError(err, file));
+      }
+      return;
+    }
+    if (batch.length === 0) return;
+    let outcomes: Outcome[];
+    try {
+      outcomes = commitBatch.immediate(batch);
+    } catch (err) {
+      // Not committed: none of the batch holds.
+      const error = asStoreError(err, file);
+      for (const call of batch) call.reject(error);
+      return;
+    }
+    outcomes.forEach((outcome, i) => (outcome.ok ? batch[i].resolve(outcome.value) : batch[i].reject(outcome.error)));
+  };
+
   let closed = false;
-  // better-sqlite3 is synchronous: run, and turn a throw into a rejected promise with a store error.
   const run = <T>(work: () => T): Promise<T> => {
     if (closed) return Promise.reject(storeUnavailable(`SQLite store ${file} is closed`, { backend: 'sqlite' }));
-    try {
-      return Promise.resolve(work());
-    } catch (err) {
-      return Promise.reject(asStoreError(err, file));
-    }
+    return new Promise<T>((resolve, reject) => {
+      queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(flush);
+      }
+    });
   };
 
   return {
@@ -423,6 +475,8 @@ export function createSqliteStore(options: SqliteStoreOptions): MiddlewareStore 
 
     close: () => {
       if (closed) return Promise.resolve();
+      // Calls accepted before close still run.
+      flush();
       closed = true;
       try {
         db.close();

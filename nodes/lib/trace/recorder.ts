@@ -182,8 +182,10 @@ export class SpanRing {
   }
 
   /** The most recently started correlation ids, newest first. */
-  recent(limit: number): Array<{ correlationId: string; traceId?: string; start: number; hops: number; errors: number }> {
-    const seen = new Map<string, { correlationId: string; traceId?: string; start: number; hops: number; errors: number }>();
+  /** The latest traces, newest first; each names the node and flow of its first hop (the endpoint it came in by). */
+  recent(limit: number): Array<{ correlationId: string; traceId?: string; start: number; hops: number; errors: number; nodeId?: string; flowId?: string }> {
+    type Entry = { correlationId: string; traceId?: string; start: number; hops: number; errors: number; first: number };
+    const seen = new Map<string, Entry>();
     for (const slot of this.slots()) {
       const id = this.correlationId[slot] as string;
       const failed = this.error[slot] !== undefined ? 1 : 0;
@@ -191,12 +193,21 @@ export class SpanRing {
       if (entry) {
         entry.hops++;
         entry.errors += failed;
-        entry.start = Math.min(entry.start, this.start[slot]);
+        if (this.start[slot] < entry.start) {
+          entry.start = this.start[slot];
+          entry.first = slot;
+        }
       } else {
-        seen.set(id, { correlationId: id, traceId: this.traceId[slot], start: this.start[slot], hops: 1, errors: failed });
+        seen.set(id, { correlationId: id, traceId: this.traceId[slot], start: this.start[slot], hops: 1, errors: failed, first: slot });
       }
     }
-    return [...seen.values()].sort((a, b) => b.start - a.start).slice(0, limit);
+    return [...seen.values()]
+      .sort((a, b) => b.start - a.start)
+      .slice(0, limit)
+      .map(({ first, ...trace }) => {
+        const node = this.node[first] as HopNodeInfo | undefined;
+        return { ...trace, nodeId: node?.nodeId, flowId: node?.flowId };
+      });
   }
 
   clear(): void {

@@ -5,6 +5,7 @@
 import { ValidationError } from '../errors';
 import type { CallOptions, OdooClient } from '../odoo/types';
 import { describe, isPlainObject, parseIds } from '../read/validate';
+import { callWithPrecondition, type Domain } from './precondition';
 import { chunk, createIsolated, failureInfo, isRecordLevel, type IndexedVals, type RecordFailure } from './isolate';
 import { existingFromLookup, keyRecords, lookupRequest, planUpsert, valsForUpdate, type ExternalId, type KeyedRecord, type UpsertKey } from './upsert';
 
@@ -20,6 +21,8 @@ export interface WriteRequest {
   ids?: number[];
   /** Method name for operation "call". */
   method?: string;
+  /** Operation "call" only: the records that still need the call; the others are skipped (see precondition.ts). */
+  precondition?: Domain;
   chunkSize: number;
   /** Required for upsert; optional "reconcile key" for create. */
   key?: UpsertKey;
@@ -44,6 +47,8 @@ export interface WriteOutcome {
   failed: FailedRecord[];
   /** What Odoo returned, for unlink and call. */
   result?: unknown;
+  /** Call with a precondition: records left out because they were already done. */
+  skipped?: number[];
   /** True when the payload was one object (not a list). */
   single: boolean;
   chatter?: { posted: number; failed: number };
@@ -90,6 +95,12 @@ export async function runWrite(client: Caller, req: WriteRequest, options: CallO
     case 'call': {
       const method = validateMethod(req.method);
       const args: Record<string, unknown> = isPlainObject(req.payload) ? { ...req.payload } : {};
+      if (req.precondition !== undefined) {
+        const ids = requireIds(req.ids);
+        const guarded = await callWithPrecondition(client, { model: req.model, method, ids, args, domain: req.precondition }, options);
+        // Every id stays in the report: afterwards all are in the state the action leads to, ready for the next step.
+        return { method, ids, created: 0, updated: 0, reconciled: 0, failed: [], result: guarded.result, skipped: guarded.skipped, single: false };
+      }
       if (req.ids !== undefined && req.ids.length > 0) args.ids = req.ids;
       const result = await call<unknown>(req.model, method, args);
       return { method, ids: req.ids ?? [], created: 0, updated: 0, reconciled: 0, failed: [], result, single: false };

@@ -24,6 +24,12 @@ describe('span ring buffer', () => {
     assert.deepEqual(ring.byCorrelation('a').map((s) => s.start), [2, 3]);
     assert.deepEqual(ring.recent(5).map((r) => [r.correlationId, r.hops]), [['a', 2], ['b', 1]]);
   });
+  it("names each recent trace's first hop: the node and flow it came in by", () => {
+    const ring = new SpanRing(10);
+    ring.open('a', undefined, undefined, true, { nodeId: 'second', nodeType: 'switch', nodeName: undefined, flowId: 'f1' }, 'm2', 5);
+    ring.open('a', undefined, undefined, true, { nodeId: 'entry', nodeType: 'webhook-in', nodeName: undefined, flowId: 'f1' }, 'm1', 4);
+    assert.deepEqual(ring.recent(1), [{ correlationId: 'a', traceId: undefined, start: 4, hops: 2, errors: 0, nodeId: 'entry', flowId: 'f1' }]);
+  });
   it('tells who tracks open hops when a still-open hop is overwritten, not a closed one', () => {
     const ring = new SpanRing(2);
     const evicted: string[] = [];

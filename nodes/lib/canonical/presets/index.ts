@@ -58,4 +58,5 @@ export function findPreset(id: string): Preset | undefined {
 }
 
 export { SHOPIFY_ORDER_RULES, WOOCOMMERCE_ORDER_RULES };
+export { PRESET_SAMPLES } from './samples';
 export * from './odoo';

@@ -1,0 +1,79 @@
+/**
+ * What `npm start` prints once the flows run: a ready-to-paste request for every HTTP endpoint of the shipped
+ * flows (core `http in` and `webhook-in` nodes), signed with the webhook's secret where the node checks one.
+ */
+import { createHmac } from 'node:crypto';
+
+export interface FlowNode {
+  id: string;
+  type: string;
+  z?: string;
+  d?: boolean;
+  url?: string;
+  path?: string;
+  method?: string;
+  scheme?: string;
+  hmacAlgorithm?: string;
+  hmacEncoding?: string;
+  hmacHeader?: string;
+  hmacPrefix?: string;
+  secretEnv?: string;
+  label?: string;
+}
+
+/** Example bodies by route, matching what each shipped flow expects. */
+const EXAMPLES: Record<string, unknown> = {
+  '/api/partners': { name: 'Ada Lovelace', email: 'ada@example.com' },
+  '/api/orders': { order_id: 'demo-1', customer: { email: 'ada@example.com', name: 'Ada Lovelace' }, lines: [{ sku: 'FURN_7777', description: 'Office Chair', qty: 1, price: 199 }] },
+  '/hooks/shop-orders': {
+    id: 9001,
+    email: 'ada@example.com',
+    created_at: '2026-01-15T10:20:30Z',
+    currency: 'EUR',
+    total_price: '199.00',
+    customer: { id: 7001, first_name: 'Ada', last_name: 'Lovelace' },
+    billing_address: { first_name: 'Ada', last_name: 'Lovelace', address1: 'Main Street 1', city: 'London', zip: 'N1 9GU', country_code: 'GB' },
+    line_items: [{ sku: 'FURN_7777', title: 'Office Chair', quantity: 1, price: '199.00' }],
+  },
+};
+
+/** Environment variables holding webhook secrets that are not set (the demo secret goes there). */
+export function missingSecretVariables(flows: FlowNode[], env: NodeJS.ProcessEnv): string[] {
+  const names = flows.filter((n) => n.type === 'webhook-in' && !n.d && n.scheme && n.scheme !== 'none' && n.secretEnv).map((n) => (n.secretEnv as string).trim());
+  return [...new Set(names)].filter((name) => name !== '' && !env[name]);
+}
+
+const quote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
+
+/** One block per endpoint: a comment naming it, then a curl command. */
+export function describeEndpoints(flows: FlowNode[], base: string, env: NodeJS.ProcessEnv): string[] {
+  const tabs = new Map(flows.filter((n) => n.type === 'tab').map((n) => [n.id, n]));
+  const lines: string[] = [];
+  for (const node of flows) {
+    if (node.d || tabs.get(node.z ?? '')?.d) continue;
+    const route = node.type === 'http in' ? node.url : node.type === 'webhook-in' ? node.path : undefined;
+    if (!route) continue;
+    const method = (node.method ?? 'post').toUpperCase();
+    const tab = tabs.get(node.z ?? '')?.label;
+    const url = `${base}${route.startsWith('/') ? route : `/${route}`}`;
+    lines.push(`  # ${method} ${route}${tab ? ` (${tab} tab)` : ''}`);
+    if (method === 'GET' || method === 'DELETE') {
+      lines.push(`  curl -s ${quote(method === 'GET' && route === '/api/partners' ? `${url}?q=ada` : url)}${method === 'DELETE' ? ' -X DELETE' : ''}`);
+      continue;
+    }
+    const body = JSON.stringify(EXAMPLES[route] ?? {});
+    const headers = ["-H 'content-type: application/json'"];
+    if (node.type === 'webhook-in' && node.scheme === 'hmac') {
+      const secret = node.secretEnv ? env[node.secretEnv.trim()] : undefined;
+      if (secret) {
+        const algorithm = node.hmacAlgorithm === 'sha512' ? 'sha512' : 'sha256';
+        const digest = createHmac(algorithm, secret).update(body).digest(node.hmacEncoding === 'base64' ? 'base64' : 'hex');
+        headers.push(`-H ${quote(`${node.hmacHeader || 'X-Signature'}: ${node.hmacPrefix ?? ''}${digest}`)}`);
+      } else {
+        lines.push('  # (signed with the secret in the node; no secret is known here)');
+      }
+    }
+    lines.push(`  curl -s -X ${method} ${quote(url)} ${headers.join(' ')} -d ${quote(body)}`);
+  }
+  return lines;
+}
