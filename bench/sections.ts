@@ -12,5 +12,6 @@ export const SECTIONS: Record<string, Section> = {
   guard: async () => (await import('./guard')).benchGuard(),
   mapper: async () => (await import('./mapper')).benchMapper(),
   tracing: async () => (await import('./tracing')).benchTracing(),
+  'tracing-shop': async () => (await import('./shop-flow')).benchShopTracing(),
   suggest: async () => (await import('./suggest')).benchSuggest(),
 };

@@ -244,3 +244,18 @@ export class SlaRegistry {
 }
 
 export const slaRegistry = new SlaRegistry();
+
+/** One SLA's figures as metrics read them: `sla_open{sla}` (a gauge) and `sla_breaches_total{sla}` (a counter). */
+export interface SlaMetricReading {
+  /** The SLA's name: a bounded label (one per sla config node), never a business key. */
+  sla: string;
+  open: number;
+  /** Breaches this process reported since it started. */
+  breachesTotal: number;
+}
+
+/** The readings of every deployed SLA; an SLA whose store cannot answer is left out rather than reported as 0. */
+export async function slaMetricReadings(registry: SlaRegistry = slaRegistry): Promise<SlaMetricReading[]> {
+  const figures = await registry.figures();
+  return figures.flatMap((f) => ('open' in f ? [{ sla: f.name, open: f.open, breachesTotal: f.breachesReported }] : []));
+}
