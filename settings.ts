@@ -21,8 +21,8 @@ export = {
   uiHost: process.env.HOST ?? '127.0.0.1',
   uiPort: Number(process.env.PORT ?? 1880),
   userDir: process.env.NODE_RED_USER_DIR ?? path.join(root, '.node-red'),
-  // The flows under version control; pretty-printed so diffs stay readable.
-  flowFile: path.join(root, 'flows', 'flows.json'),
+  // The flows under version control (NODE_RED_FLOW_FILE: another file); pretty-printed so diffs stay readable.
+  flowFile: process.env.NODE_RED_FLOW_FILE ?? path.join(root, 'flows', 'flows.json'),
   flowFilePretty: true,
   // Unset, Node-RED generates a key into the user dir; set it to move credentials between machines.
   credentialSecret: process.env.NODE_RED_CREDENTIAL_SECRET,

@@ -14,4 +14,6 @@ export const SECTIONS: Record<string, Section> = {
   tracing: async () => (await import('./tracing')).benchTracing(),
   'tracing-shop': async () => (await import('./shop-flow')).benchShopTracing(),
   suggest: async () => (await import('./suggest')).benchSuggest(),
+  bus: async () => (await import('./bus')).benchBus(),
+  inbox: async () => (await import('./inbox')).benchInbox(),
 };

@@ -11,6 +11,7 @@ import {
   type OdooConnectionSettings,
 } from './lib/runtime/connection';
 import { envAccessFrom, envNamesUsed, envRefusal, storedSecretRefusal } from './lib/runtime/connection-test';
+import { editorCatalog } from './lib/runtime/editor-catalog';
 
 interface OdooConnectionDef extends NodeDef, OdooConnectionSettings {}
 
@@ -23,6 +24,8 @@ interface DeployedConnection extends OdooConnectionNode {
 const KEEP_SECRET = '__PWRD__';
 
 export = (RED: NodeAPI): void => {
+  const catalog = editorCatalog(RED);
+
   function OdooConnection(this: DeployedConnection, def: OdooConnectionDef) {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -45,6 +48,7 @@ export = (RED: NodeAPI): void => {
     this.keyExpiry = () => client.keyExpiry;
     this.onKeyExpiry = (listener: (expiry: KeyExpiry) => void) => client.onKeyExpiry(listener);
     this.on('close', (_removed: boolean, done: () => void) => {
+      catalog.forget(node.id);
       client.close();
       done();
     });

@@ -4,6 +4,7 @@ import { parseCount, parseIds, requireModel } from './lib/read/validate';
 import { callOptionsFrom } from './lib/runtime/call-options';
 import { handleWithConnection, type OdooMessage, type Send } from './lib/runtime/odoo-node';
 import { evaluateTypedInput } from './lib/runtime/typed-input';
+import { valuesBuilder } from './lib/runtime/write-values';
 import { busy, failed, ok, type NodeStatus } from './lib/status';
 import { PRECONDITION_PRESETS, parsePrecondition } from './lib/write/precondition';
 import type { UpsertKey } from './lib/write/upsert';
@@ -25,6 +26,8 @@ interface OdooWriteDef extends NodeDef {
   keyField: string;
   xmlidModule: string;
   postCorrelation: boolean;
+  /** Values editor rules (field <- value); none writes msg.payload. */
+  values?: unknown;
 }
 
 type Message = OdooMessage;
@@ -34,6 +37,7 @@ export = (RED: NodeAPI): void => {
     RED.nodes.createNode(this, def);
     const node = this;
     const operation: WriteOperation = WRITE_OPERATIONS.includes(def.operation) ? def.operation : 'create';
+    const buildValues = operation === 'unlink' ? undefined : valuesBuilder(RED, node, def.values);
 
     function upsertKey(): UpsertKey | undefined {
       const field = def.keyField?.trim();
@@ -88,6 +92,7 @@ export = (RED: NodeAPI): void => {
 
     async function handle(client: OdooClient, msg: Message, send: Send): Promise<WriteOutcome> {
       const request = await buildRequest(msg);
+      if (buildValues) request.payload = await buildValues(msg, client, callOptionsFrom(msg));
       const started = Date.now();
       node.status(busy('writing'));
       const outcome = await runWrite(client, request, callOptionsFrom(msg));

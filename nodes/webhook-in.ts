@@ -1,12 +1,24 @@
+import * as os from 'node:os';
 import type { ValidateFunction } from 'ajv';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { MiddlewareStore } from './lib/store/types';
-import { failed, idle, ok, cleared } from './lib/status';
+import { failed, idle, ok, cleared, waiting } from './lib/status';
 import { MemoryReplayGuard, ReplayGuard, StoreReplayGuard } from './lib/webhook/replay';
 import { compileSchema, DEFAULT_MAX_BODY_BYTES, ReceiveOutcome, WebhookReceiver, WebhookRejection } from './lib/webhook/receiver';
 import { DEFAULT_STRIPE_TOLERANCE_SEC, SIGNATURE_SCHEMES, SignatureScheme } from './lib/webhook/signatures';
 import { bodyConsumed, keepRawBody, type ExpressApp } from './lib/webhook/raw-routes';
+import { inboxMessage, inboxPublish, inboxTopic } from './lib/webhook/inbox';
+import { EventSubscriber } from './lib/bus/subscriber';
+import { integerSetting } from './lib/bus/validate';
+import type { EventBus } from './lib/bus/types';
+import { deadLetterRegistry, type ReplayTarget } from './lib/dlq/registry';
+import { toMiddlewareError } from './lib/errors';
+import { parsePolicy } from './lib/retry/policy';
+import { eventBusOf } from './lib/runtime/event-bus';
+import { middlewareStoreOf } from './lib/runtime/middleware-store';
+import { secondsSettingMs } from './lib/runtime/seconds';
+import type { NodeStatus } from './lib/status';
 import { DEFAULT_MAX_JSON_DEPTH } from './lib/http/json-depth';
 
 type Method = 'post' | 'put' | 'patch' | 'delete';
@@ -34,6 +46,12 @@ interface WebhookInDef extends NodeDef {
   responseMode: 'ack' | 'flow';
   responseTimeout: string | number;
   rawBody: boolean;
+  /** Durable inbox (ack mode): the event-bus config node; blank holds acknowledged events in memory only. */
+  inbox?: string;
+  inboxTopic?: string;
+  inboxConcurrency?: string | number;
+  inboxLease?: string | number;
+  inboxMaxDeliveries?: string | number;
 }
 
 interface WebhookInCredentials {
@@ -109,16 +127,69 @@ export = (RED: NodeAPI): void => {
     let memoryGuard: MemoryReplayGuard | undefined;
     const replay: ReplayGuard | undefined = def.replay
       ? {
-          firstSeen: (id, fingerprint, now) => {
+          claim: (id, fingerprint, now, leaseMs) => {
             const config = def.store ? (RED.nodes.getNode(def.store) as StoreConfigNode | null) : null;
             if (config && typeof config.getStore === 'function') {
-              return new StoreReplayGuard(config.getStore(), `webhook:${node.id}`, replayTtlMs).firstSeen(id, fingerprint, now);
+              return new StoreReplayGuard(config.getStore(), `webhook:${node.id}`, replayTtlMs).claim(id, fingerprint, now, leaseMs);
             }
             memoryGuard ??= new MemoryReplayGuard(replayTtlMs);
-            return memoryGuard.firstSeen(id, fingerprint, now);
+            return memoryGuard.claim(id, fingerprint, now, leaseMs);
           },
         }
       : undefined;
+
+    // Durable inbox: in ack mode with a bus, 202 means the event is on the bus; the flow gets it from there.
+    let inbox: { bus: EventBus; topic: string; subscriber: EventSubscriber; target: ReplayTarget } | undefined;
+    let inboxStatus: NodeStatus | undefined;
+    let startInbox: (() => void) | undefined;
+    if (responseMode === 'ack' && def.inbox) {
+      try {
+        const bus = eventBusOf(RED, def.inbox, 'webhook-in');
+        const store = middlewareStoreOf(RED, def.store, 'webhook-in (a durable inbox parks failed events in the store)');
+        const topic = inboxTopic(def.inboxTopic, path);
+        const subscriber = new EventSubscriber({
+          topic,
+          group: 'webhook-in',
+          concurrency: integerSetting(def.inboxConcurrency, 1, 1, 1000, 'inboxConcurrency'),
+          leaseMs: secondsSettingMs(def.inboxLease, 30, 'webhook-in', 'inboxLease'),
+          maxDeliveries: integerSetting(def.inboxMaxDeliveries, 5, 1, 1000, 'inboxMaxDeliveries'),
+          ordered: false,
+          backoff: parsePolicy({}),
+          bus,
+          store,
+          nodeId: node.id,
+          flowId: node.z,
+          consumer: `${os.hostname()}-${process.pid}-${node.id}`,
+          now: Date.now,
+          random: Math.random,
+          newId: () => RED.util.generateId(),
+          deliver: (msg) => node.send(inboxMessage(msg) as NodeMessageInFlow),
+          status: (s) => {
+            inboxStatus = s;
+            node.status({ ...s, text: `accepted ${accepted} · rejected ${rejected} · ${s.text ?? ''}` });
+          },
+          reportError: (err, msg) => node.error(toMiddlewareError(err), msg as NodeMessageInFlow | undefined),
+        });
+        const target: ReplayTarget = { nodeId: node.id, store, enqueueReplay: (letter, letterStore) => subscriber.enqueueReplay(letter, letterStore) };
+        deadLetterRegistry.register(target);
+        inbox = { bus, topic, subscriber, target };
+        startInbox = () => {
+          startInbox = undefined;
+          subscriber.start().catch((err: unknown) => {
+            node.status(failed('bus unavailable'));
+            node.error(toMiddlewareError(err));
+          });
+        };
+        RED.events.once('flows:started', startInbox);
+      } catch (err) {
+        node.status(failed('configuration'));
+        node.error(toMiddlewareError(err));
+        return;
+      }
+    } else if (responseMode === 'ack') {
+      node.warn(`${method.toUpperCase()} ${path}: acknowledges with 202 before the flow runs and holds the event in memory only; a crash or restart loses acknowledged events. Choose an event bus under Durable inbox to keep them.`);
+    }
+    const counts = (): string => `accepted ${accepted} · rejected ${rejected}${responseMode === 'ack' && !inbox ? ' · memory only' : ''}`;
 
     const credentials = node.credentials ?? {};
     // A signed webhook without its secret answers 500 to every call: the status says why from the start.
@@ -142,11 +213,15 @@ export = (RED: NodeAPI): void => {
       validate,
       deliveryIdHeader: def.deliveryIdHeader,
       replay,
+      // A claim lasts while the flow may still answer, or while the publish to the inbox may still take.
+      replayLeaseMs: responseMode === 'flow' && responseTimeoutMs > 0 ? responseTimeoutMs + 30_000 : undefined,
     });
 
     const reject = (res: Response, error: WebhookRejection): void => {
       rejected++;
       node.status(failed(secretProblem ? `${secretProblem} · rejected ${rejected}` : `rejected ${rejected}`));
+      const retryAfter = (error.cause as { retryAfterSec?: unknown }).retryAfterSec;
+      if (typeof retryAfter === 'number' && !res.headersSent) res.set('Retry-After', String(retryAfter));
       // The body is never logged: it may hold personal data and it failed our checks.
       node.warn(`${method.toUpperCase()} ${path}: ${error.status} ${error.code}: ${error.logMessage}`);
       sendError(res, error.status, error.code, error.message, error.cause.errors);
@@ -168,8 +243,39 @@ export = (RED: NodeAPI): void => {
         }
         return;
       }
+      const claim = outcome.claim;
+      if (inbox) {
+        const box = inbox;
+        const published = box.bus.publish(
+          inboxPublish(box.topic, {
+            payload: outcome.payload,
+            webhook: outcome.webhook,
+            correlationId: outcome.correlationId,
+            headers: req.headers,
+            method: req.method,
+            url: req.originalUrl,
+            path: req.path,
+            query: req.query,
+            rawBody: def.rawBody ? outcome.rawBody : undefined,
+          }),
+        );
+        published.then(
+          async (event) => {
+            accepted++;
+            if (inboxStatus) node.status({ ...inboxStatus, text: `${counts()} · ${inboxStatus.text ?? ''}` });
+            // Marked done only now: had the publish failed, the sender's resend would have gone through.
+            await claim?.done(Date.now()).catch((err: unknown) => node.warn(`${method.toUpperCase()} ${path}: replay store: ${toMiddlewareError(err).message}`));
+            res.status(202).json({ accepted: true, correlationId: outcome.correlationId, eventId: event.id });
+          },
+          async (err: unknown) => {
+            await claim?.release().catch(() => undefined);
+            reject(res, new WebhookRejection(503, 'inbox_unavailable', 'the event could not be stored; send it again later', { retryAfterSec: 5 }, `inbox: ${toMiddlewareError(err).message}`));
+          },
+        );
+        return;
+      }
       accepted++;
-      node.status(ok(`accepted ${accepted} · rejected ${rejected}`));
+      node.status(ok(counts()));
       // Like the core http in node: Node >= 15 computes req.headers lazily and hides it from the debug sidebar.
       Object.defineProperty(req, 'headers', { value: req.headers, enumerable: true });
       const msg: Record<string, unknown> = {
@@ -199,8 +305,22 @@ export = (RED: NodeAPI): void => {
             pending.delete(timer);
           });
         }
+        if (claim) {
+          // The delivery counts as handled only if the flow answered 2xx; a 5xx, the timeout's 503 or a dropped
+          // connection frees the id for the sender's resend.
+          let settled = false;
+          res.once('finish', () => {
+            settled = true;
+            const work = res.statusCode >= 200 && res.statusCode < 300 ? claim.done(Date.now()) : claim.release();
+            work.catch((err: unknown) => node.warn(`${method.toUpperCase()} ${path}: replay store: ${toMiddlewareError(err).message}`));
+          });
+          res.once('close', () => {
+            if (!settled) claim.release().catch(() => undefined);
+          });
+        }
       } else {
         res.status(202).json({ accepted: true, correlationId: outcome.correlationId });
+        claim?.done(Date.now()).catch((err: unknown) => node.warn(`${method.toUpperCase()} ${path}: replay store: ${toMiddlewareError(err).message}`));
         msg.req = { headers: req.headers, method: req.method, url: req.originalUrl, path: req.path, query: req.query, ip: req.ip };
       }
       node.send(msg as NodeMessageInFlow);
@@ -236,10 +356,13 @@ export = (RED: NodeAPI): void => {
       node.status(failed(secretProblem));
       node.warn(`${method.toUpperCase()} ${path}: ${secretProblem}; every request is refused with 500 WEBHOOK_SECRET_MISSING until the secret is set`);
     } else {
-      node.status(idle(`${method.toUpperCase()} ${path}`));
+      node.status(responseMode === 'ack' && !inbox ? waiting(`${method.toUpperCase()} ${path} · memory only`) : idle(`${method.toUpperCase()} ${path}`));
     }
 
     node.on('close', (_removed: boolean, done: () => void) => {
+      if (startInbox) RED.events.removeListener('flows:started', startInbox);
+      if (inbox) deadLetterRegistry.unregister(inbox.target);
+      const closingInbox = inbox ? inbox.subscriber.close() : Promise.resolve();
       for (const timer of pending) clearTimeout(timer);
       pending.clear();
       releaseRawBody();
@@ -255,7 +378,10 @@ export = (RED: NodeAPI): void => {
         }
       }
       node.status(cleared());
-      done();
+      closingInbox.then(done, (err: unknown) => {
+        node.warn(toMiddlewareError(err).message);
+        done();
+      });
     });
   }
 

@@ -418,6 +418,22 @@ export const MODELS: ModelDef[] = [
     ],
   }),
   model({
+    name: 'ir.model',
+    description: 'Models',
+    pythonClass: 'IrModel',
+    order: 'model',
+    nameSearchFields: ['name', 'model'],
+    fields: {
+      name: char('Model Description', { required: true }),
+      model: char('Model', { required: true, default: () => 'x_' }),
+      info: text('Information'),
+      state: selection('Type', [['manual', 'Custom Object'], ['base', 'Base Object']], { readonly: true, default: () => 'manual' }),
+      transient: boolean('Transient Model', { default: () => false }),
+      modules: char('In Apps', { compute: (_orm, row) => (row.state === 'base' ? moduleOf(String(row.model)) : ''), help: 'List of modules in which the object is defined or inherited' }),
+    },
+    indexes: [{ name: 'ir_model_obj_name_uniq', fields: ['model'], unique: true }],
+  }),
+  model({
     name: 'mail.message',
     description: 'Message',
     pythonClass: 'MailMessage',
@@ -439,6 +455,15 @@ export const MODELS: ModelDef[] = [
     },
   }),
 ];
+
+/** The module a sandbox model comes from, as ir.model's "In Apps" shows it. */
+function moduleOf(model: string): string {
+  if (model.startsWith('sale.')) return 'sale';
+  if (model.startsWith('account.')) return 'account';
+  if (model.startsWith('product.')) return 'product';
+  if (model === 'mail.message') return 'mail';
+  return 'base';
+}
 
 /** The optional unique constraint on sale.order.client_order_ref (not in stock Odoo; see README). */
 export function extraIndexes(options: { clientOrderRef?: boolean }): Record<string, KeyIndexDef[]> {

@@ -1,3 +1,4 @@
+import { MODELS } from './models';
 import type { Orm } from './orm';
 
 /** Small but realistic demo data, with Odoo's well-known ids: company partner 1, admin uid 2 / partner 3. */
@@ -99,4 +100,5 @@ export function seedDemoData(orm: Orm): void {
   for (const [code, id] of Object.entries(country)) {
     orm.createOne('ir.model.data', { module: 'base', name: code.toLowerCase(), model: 'res.country', res_id: id });
   }
+  for (const def of MODELS) orm.createOne('ir.model', { model: def.name, name: def.description, state: 'base' });
 }

@@ -1,8 +1,9 @@
 /**
  * Puts the editor files where Node-RED's registry looks for them: `x.html`, `locales/` and `icons/` beside the
  * compiled `x.js`, and example flows in `examples/` at the package root, generated from their one source in
- * `flows/examples/`.
+ * `flows/examples/`; the lint rules as the script nrlint's editor worker loads.
  */
+import { buildSync } from 'esbuild';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -33,3 +34,15 @@ copyTree(path.join(root, 'icons'), path.join(out, 'icons'), (n) => n.endsWith('.
 const examples = path.join(root, 'examples');
 fs.rmSync(examples, { recursive: true, force: true });
 copyTree(path.join(root, 'flows', 'examples'), examples, (n) => n.endsWith('.json'));
+
+// nrlint's editor worker loads rule scripts with importScripts: the lint rules as one browser script, served by
+// Node-RED from the package's resources/ folder.
+buildSync({
+  entryPoints: [path.join(out, 'lib', 'lint', 'nrlint-worker.js')],
+  outfile: path.join(root, 'resources', 'lint', 'nrlint-rules.js'),
+  bundle: true,
+  format: 'iife',
+  platform: 'browser',
+  target: 'es2020',
+  logLevel: 'warning',
+});

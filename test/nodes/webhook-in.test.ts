@@ -233,9 +233,12 @@ describe('webhook-in node', function () {
     assert.ok(Array.isArray((badShape.body.error as unknown as { details: unknown[] }).details));
     assert.equal((await post('/hook', '{"id":1}')).status, 202);
 
-    await until(() => received.length === 1 && warnings.length === 4);
+    // Ack mode without an event bus also says, once at start, that acknowledged events are held in memory only.
+    const rejections = (): string[] => warnings.filter((w) => !/in memory only/.test(w));
+    await until(() => received.length === 1 && rejections().length === 4);
     assert.equal(received.length, 1);
-    assert.equal(warnings.length, 4);
+    assert.equal(rejections().length, 4, JSON.stringify(warnings));
+    assert.equal(warnings.length, 5, 'the memory-only warning is logged once');
     for (const w of warnings) assert.doesNotMatch(w, /SECRETVALUE|SECRETPAD/);
     assert.ok(statuses.some((s) => s.text === 'rejected 4'), JSON.stringify(statuses));
   });

@@ -11,7 +11,7 @@ import addFormats from 'ajv-formats';
 import { MiddlewareError } from '../errors';
 import { DEFAULT_MAX_JSON_DEPTH, jsonTextTooDeep } from '../http/json-depth';
 import { isUsableCorrelationId } from '../trace/context';
-import type { ReplayGuard } from './replay';
+import type { ReplayClaim, ReplayGuard, ReplayOutcome } from './replay';
 import { Headers, SignatureConfig, SignatureScheme, verifySignature } from './signatures';
 
 export interface ReceiverOptions {
@@ -27,6 +27,8 @@ export interface ReceiverOptions {
   deliveryIdHeader?: string;
   /** Set when replay protection is on. */
   replay?: ReplayGuard;
+  /** How long a claimed delivery id holds before a resend may take it over (its handling died). */
+  replayLeaseMs?: number;
   clock?: () => number;
 }
 
@@ -44,7 +46,8 @@ export interface WebhookInfo {
 }
 
 export type ReceiveOutcome =
-  | { kind: 'accepted'; payload: unknown; rawBody: Buffer; correlationId: string; webhook: WebhookInfo }
+  /** `claim` (replay protection on): mark it done once the event is safe, release it when handling failed. */
+  | { kind: 'accepted'; payload: unknown; rawBody: Buffer; correlationId: string; webhook: WebhookInfo; claim?: ReplayClaim }
   | { kind: 'duplicate'; correlationId: string; webhook: WebhookInfo }
   | { kind: 'rejected'; error: WebhookRejection };
 
@@ -62,6 +65,7 @@ export class WebhookRejection extends MiddlewareError {
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+export const DEFAULT_REPLAY_LEASE_MS = 60_000;
 
 const DEFAULT_DELIVERY_HEADERS: Partial<Record<SignatureScheme, string>> = {
   github: 'x-github-delivery',
@@ -215,13 +219,17 @@ export class WebhookReceiver {
         throw new WebhookRejection(400, 'delivery_id_missing', `replay protection is on and the request carries no delivery id (${where})`);
       }
       const fingerprint = createHash('sha256').update(rawBody).digest('hex');
-      let first: boolean;
+      let replay: ReplayOutcome;
       try {
-        first = await options.replay.firstSeen(deliveryId, fingerprint, now);
+        replay = await options.replay.claim(deliveryId, fingerprint, now, options.replayLeaseMs ?? DEFAULT_REPLAY_LEASE_MS);
       } catch (err: unknown) {
         throw new WebhookRejection(503, 'replay_store_unavailable', `replay store unavailable: ${err instanceof Error ? err.message : String(err)}`);
       }
-      if (!first) return { kind: 'duplicate', correlationId, webhook };
+      if (replay.outcome === 'duplicate') return { kind: 'duplicate', correlationId, webhook };
+      if (replay.outcome === 'in_progress') {
+        throw new WebhookRejection(503, 'delivery_in_progress', `delivery ${deliveryId} is being handled right now; send it again later`, { retryAfterSec: 5 });
+      }
+      return { kind: 'accepted', payload, rawBody, correlationId, webhook, claim: replay.claim };
     }
     return { kind: 'accepted', payload, rawBody, correlationId, webhook };
   }

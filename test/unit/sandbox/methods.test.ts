@@ -182,6 +182,23 @@ describe('sandbox: model methods', () => {
       for (const t of ['char', 'integer', 'monetary', 'date', 'datetime', 'selection', 'many2one', 'one2many', 'html']) assert.ok(types.has(t), t);
     });
 
+    it('ir.model lists every model, searchable by technical name or label, as the model pickers ask', async () => {
+      const hits = await call<Rec[]>(sb, 'ir.model', 'search_read', {
+        domain: ['|', ['model', 'ilike', 'sale'], ['name', 'ilike', 'sale']],
+        fields: ['model', 'name', 'transient'],
+        limit: 20,
+      });
+      assert.deepEqual(hits.map((m) => m.model), ['sale.order', 'sale.order.line']);
+      assert.equal(hits[0].name, 'Sales Order');
+      assert.equal(hits[0].transient, false);
+      const byLabel = await call<Rec[]>(sb, 'ir.model', 'search_read', { domain: [['name', 'ilike', 'contact']], fields: ['model'] });
+      assert.deepEqual(byLabel.map((m) => m.model), ['res.partner']);
+      const all = await call<number>(sb, 'ir.model', 'search_count', { domain: [] });
+      assert.ok(all >= 14, `${all} models`);
+      const [irModel] = await call<Rec[]>(sb, 'ir.model', 'search_read', { domain: [['model', '=', 'ir.model']], fields: ['modules', 'state'] });
+      assert.deepEqual([irModel.modules, irModel.state], ['base', 'base']);
+    });
+
     it('name_search matches display names (and emails) and answers [id, display_name] pairs', async () => {
       const hits = await call<Array<[number, string]>>(sb, 'res.partner', 'name_search', { name: 'Azure', limit: 2 });
       assert.deepEqual(hits.map((h) => h[1]), ['Azure Interior', 'Azure Interior, Brandon Freeman']);

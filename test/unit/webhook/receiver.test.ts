@@ -94,6 +94,10 @@ describe('webhook receiver', () => {
     const headers = { 'stripe-signature': signStripe('whsec', body, Math.floor(NOW / 1000)) };
     const first = await receiver.receive(request(body, headers));
     assert.ok(first.kind === 'accepted' && first.webhook.deliveryId === 'evt_123' && first.webhook.verified);
+    const inFlight = rejected(await receiver.receive(request(body, headers)));
+    assert.equal(inFlight.status, 503, 'a resend while the first is being handled is asked to come back');
+    assert.equal(inFlight.code, 'WEBHOOK_DELIVERY_IN_PROGRESS');
+    await first.claim?.done(NOW);
     assert.equal((await receiver.receive(request(body, headers))).kind, 'duplicate');
   });
   it('replay on: a missing delivery id is a 400', async () => {
@@ -103,7 +107,7 @@ describe('webhook receiver', () => {
     assert.equal(r.code, 'WEBHOOK_DELIVERY_ID_MISSING');
   });
   it('a failing replay store answers 503 so the sender retries', async () => {
-    const receiver = new WebhookReceiver({ ...base, deliveryIdHeader: 'X-Id', replay: { firstSeen: () => Promise.reject(new Error('redis down')) } });
+    const receiver = new WebhookReceiver({ ...base, deliveryIdHeader: 'X-Id', replay: { claim: () => Promise.reject(new Error('redis down')) } });
     const r = rejected(await receiver.receive(request('{}', { 'x-id': '1' })));
     assert.equal(r.status, 503);
     assert.match(r.message, /redis down/);
@@ -111,34 +115,68 @@ describe('webhook receiver', () => {
 });
 
 describe('replay guards', () => {
-  it('memory guard: duplicate inside the TTL, new again after it, bounded size', async () => {
+  const claimed = async (guard: MemoryReplayGuard | StoreReplayGuard, id: string, now: number, leaseMs = 500) => {
+    const r = await guard.claim(id, 'f', now, leaseMs);
+    assert.equal(r.outcome, 'claimed');
+    return (r as Extract<typeof r, { outcome: 'claimed' }>).claim;
+  };
+
+  it('memory guard: a claim holds for its lease, a done id is a duplicate for the TTL, bounded size', async () => {
     const guard = new MemoryReplayGuard(1000, 3);
-    assert.equal(await guard.firstSeen('a', 'f', 0), true);
-    assert.equal(await guard.firstSeen('a', 'f', 999), false);
-    assert.equal(await guard.firstSeen('a', 'f', 1000), true);
-    for (const id of ['b', 'c', 'd']) await guard.firstSeen(id, 'f', 1000);
+    const first = await claimed(guard, 'a', 0);
+    assert.equal((await guard.claim('a', 'f', 100, 500)).outcome, 'in_progress');
+    await first.done(200);
+    assert.equal((await guard.claim('a', 'f', 1199, 500)).outcome, 'duplicate');
+    await claimed(guard, 'a', 1200);
+    for (const id of ['b', 'c', 'd']) await claimed(guard, id, 1300);
     assert.equal(guard.size, 3);
-    assert.equal(await guard.firstSeen('a', 'f', 1001), true, 'the oldest id was evicted');
+    await claimed(guard, 'a', 1301);
   });
-  it('store guard: claims in the node namespace and completes at once', async () => {
+  it('memory guard: a released claim lets the resend through; a lapsed one is taken over and its late done is ignored', async () => {
+    const guard = new MemoryReplayGuard(10_000);
+    const failed = await claimed(guard, 'x', 0);
+    await failed.release();
+    const lapsed = await claimed(guard, 'x', 10);
+    const takeover = await claimed(guard, 'x', 600, 500);
+    await lapsed.done(700);
+    assert.equal((await guard.claim('x', 'f', 800, 500)).outcome, 'in_progress', 'the late done of the lapsed claim changed nothing');
+    await takeover.done(900);
+    assert.equal((await guard.claim('x', 'f', 1000, 500)).outcome, 'duplicate');
+  });
+  it('store guard: claims with the lease in the node namespace; done completes, release frees the id', async () => {
     const calls: string[] = [];
-    const claimed = new Set<string>();
+    const state = new Map<string, 'in_progress' | 'completed'>();
     const store = {
       async claim(req: ClaimRequest): Promise<ClaimOutcome> {
-        calls.push(`claim ${req.namespace} ${req.key}`);
+        calls.push(`claim ${req.namespace} ${req.key} ${req.leaseMs}`);
         const record = { namespace: req.namespace, key: req.key, status: 'in_progress' as const, fingerprint: req.fingerprint, leaseToken: req.leaseToken, leaseExpiresAt: req.now + req.leaseMs, firstSeenAt: req.now };
-        if (claimed.has(req.key)) return { outcome: 'completed', record: { ...record, status: 'completed' } };
-        claimed.add(req.key);
+        const status = state.get(req.key);
+        if (status === 'completed') return { outcome: 'completed', record: { ...record, status } };
+        if (status === 'in_progress') return { outcome: 'in_progress', record };
+        state.set(req.key, 'in_progress');
         return { outcome: 'claimed', record };
       },
       async complete(namespace: string, key: string, _token: string, _result: unknown, ttlMs: number) {
         calls.push(`complete ${namespace} ${key} ${ttlMs}`);
+        state.set(key, 'completed');
+        return true;
+      },
+      async release(namespace: string, key: string) {
+        calls.push(`release ${namespace} ${key}`);
+        state.delete(key);
         return true;
       },
     } as unknown as MiddlewareStore;
     const guard = new StoreReplayGuard(store, 'webhook:n1', 5000);
-    assert.equal(await guard.firstSeen('d1', 'fp', NOW), true);
-    assert.equal(await guard.firstSeen('d1', 'fp', NOW), false);
-    assert.deepEqual(calls, ['claim webhook:n1 d1', 'complete webhook:n1 d1 5000', 'claim webhook:n1 d1']);
+    const failed = await claimed(guard, 'd1', NOW, 30_000);
+    assert.equal((await guard.claim('d1', 'f', NOW, 30_000)).outcome, 'in_progress');
+    await failed.release();
+    const ok = await claimed(guard, 'd1', NOW, 30_000);
+    await ok.done(NOW);
+    assert.equal((await guard.claim('d1', 'f', NOW, 30_000)).outcome, 'duplicate');
+    assert.deepEqual(calls, [
+      'claim webhook:n1 d1 30000', 'claim webhook:n1 d1 30000', 'release webhook:n1 d1',
+      'claim webhook:n1 d1 30000', 'complete webhook:n1 d1 5000', 'claim webhook:n1 d1 30000',
+    ]);
   });
 });

@@ -1,0 +1,130 @@
+/**
+ * webhook-in's durable inbox: signed webhooks accepted durably per second (202 sent only once the event is on the
+ * bus), 20,000 requests from 64 concurrent keep-alive senders, through a full embedded Node-RED with its HTTP
+ * server on loopback. The flow behind it (inbox -> event ack) runs meanwhile. Per bus backend: SQLite, Redis,
+ * RabbitMQ.
+ */
+import { createHmac } from 'node:crypto';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import { makeUserDir, nodeRed, SINK_TYPE, startRed, waitForNode, type EmbeddedRed } from '../test/helpers/embedded-red';
+import { REDIS_URL, deleteKeys, redisAvailable, uniqueKeyPrefix } from '../test/helpers/redis';
+import { RABBITMQ_URL, deleteRabbitObjects, rabbitAvailable, uniqueRabbitPrefix } from '../test/helpers/rabbitmq';
+
+const REQUESTS = 20_000;
+const WARM_UP = 1_000;
+const SENDERS = 64;
+const SECRET = 'bench-webhook-secret';
+
+interface Figures {
+  perSecond: number;
+  p99Ms: number;
+}
+
+async function send(port: number, count: number, offset: number): Promise<Figures> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: SENDERS });
+  const latencies: number[] = [];
+  let next = 0;
+  let failed = 0;
+  const one = (i: number): Promise<void> =>
+    new Promise((resolve) => {
+      const body = JSON.stringify({ id: `SO${offset + i}`, lines: [{ sku: 'A', qty: 1 }] });
+      const signature = `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
+      const started = process.hrtime.bigint();
+      const req = http.request(
+        { host: '127.0.0.1', port, path: '/bench/orders', method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-signature': signature } },
+        (res) => {
+          res.resume();
+          res.on('end', () => {
+            if (res.statusCode !== 202) failed += 1;
+            latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
+            resolve();
+          });
+        },
+      );
+      req.on('error', () => {
+        failed += 1;
+        resolve();
+      });
+      req.end(body);
+    });
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: SENDERS }, async () => {
+      while (next < count) await one(next++);
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  agent.destroy();
+  if (failed > 0) throw new Error(`${failed} of ${count} webhooks were not answered 202`);
+  latencies.sort((a, b) => a - b);
+  return { perSecond: count / seconds, p99Ms: latencies[Math.floor(latencies.length * 0.99)] };
+}
+
+async function inbox(RED: EmbeddedRed, port: number, bus: Record<string, unknown>, storePath: string, run: number): Promise<Figures> {
+  await RED.runtime.flows.setFlows({
+    flows: {
+      flows: [
+        { id: 'bench-tab', type: 'tab', label: 'bench' },
+        { id: 'bench-bus', type: 'event-bus', ...bus },
+        { id: 'bench-store', type: 'middleware-store', backend: 'sqlite', path: storePath },
+        {
+          id: 'bench-hook', type: 'webhook-in', z: 'bench-tab', path: '/bench/orders', method: 'post', scheme: 'hmac', hmacAlgorithm: 'sha256', hmacEncoding: 'hex',
+          hmacHeader: 'X-Signature', hmacPrefix: 'sha256=', secretEnv: 'BENCH_WEBHOOK_SECRET', responseMode: 'ack', contentTypes: 'application/json',
+          store: 'bench-store', inbox: 'bench-bus', inboxConcurrency: 16, inboxLease: 60, inboxMaxDeliveries: 5, wires: [['bench-ack']],
+        },
+        { id: 'bench-ack', type: 'event-ack', z: 'bench-tab', action: 'ack', wires: [['bench-out']] },
+        { id: 'bench-out', type: SINK_TYPE, z: 'bench-tab', wires: [] },
+      ],
+    },
+    deploymentType: 'full',
+  });
+  await waitForNode(RED, 'bench-hook');
+  (globalThis as Record<string, unknown>).__odooMiddlewareBenchSink = () => undefined;
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  await send(port, WARM_UP, run * 1_000_000);
+  return send(port, REQUESTS, run * 1_000_000 + WARM_UP);
+}
+
+export async function benchInbox(): Promise<Record<string, number>> {
+  process.env.BENCH_WEBHOOK_SECRET = SECRET;
+  const dir = makeUserDir('mw-bench-inbox-', ['webhook-in', 'event-bus', 'event-ack', 'middleware-store'], { sink: true });
+  // Embedded as Node-RED's docs describe: the runtime's httpNode app mounted on an express app of our own.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- express ships with node-red, without types here
+  const express = require('express') as () => http.RequestListener & { use(path: string, handler: unknown): void };
+  const app = express();
+  const server = http.createServer(app);
+  const RED = nodeRed();
+  await startRed(RED, { userDir: dir.work, nodesDir: [dir.nodesDir], disableEditor: true, httpNodeRoot: '/' }, server);
+  app.use('/', (RED as unknown as { httpNode: unknown }).httpNode);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const redisPrefix = uniqueKeyPrefix('bench-inbox');
+  const rabbitPrefix = uniqueRabbitPrefix('bench-inbox');
+  const withRedis = await redisAvailable();
+  const withRabbit = await rabbitAvailable();
+  const storePath = path.join(dir.work, 'store.sqlite');
+  try {
+    const sqlite = await inbox(RED, port, { backend: 'sqlite', path: path.join(dir.work, 'events.sqlite') }, storePath, 1);
+    const figures: Record<string, number> = { inbox_ack_per_s: Math.round(sqlite.perSecond), inbox_ack_p99_ms: sqlite.p99Ms };
+    if (withRedis) {
+      const redis = await inbox(RED, port, { backend: 'redis', url: REDIS_URL, keyPrefix: redisPrefix }, storePath, 2);
+      figures.inbox_ack_per_s_redis = Math.round(redis.perSecond);
+      figures.inbox_ack_p99_ms_redis = redis.p99Ms;
+    } else console.error(`inbox_ack_per_s_redis not measured: no Redis at ${REDIS_URL}`);
+    if (withRabbit) {
+      const rabbit = await inbox(RED, port, { backend: 'rabbitmq', amqpUrl: RABBITMQ_URL.replace(/\/\/[^@]*@/, '//'), amqpPrefix: rabbitPrefix }, storePath, 3);
+      figures.inbox_ack_per_s_rabbitmq = Math.round(rabbit.perSecond);
+      figures.inbox_ack_p99_ms_rabbitmq = rabbit.p99Ms;
+    } else console.error(`inbox_ack_per_s_rabbitmq not measured: no RabbitMQ at ${RABBITMQ_URL}`);
+    return figures;
+  } finally {
+    await RED.runtime.flows.setFlows({ flows: { flows: [] }, deploymentType: 'full' });
+    await RED.stop();
+    server.close();
+    dir.remove();
+    if (withRedis) await deleteKeys(redisPrefix);
+    if (withRabbit) await deleteRabbitObjects(rabbitPrefix, [`${rabbitPrefix}webhook.bench.orders.webhook-in`]);
+  }
+}
