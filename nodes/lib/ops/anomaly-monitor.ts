@@ -9,6 +9,8 @@ import type { MiddlewareStore } from '../store/types';
 import { AlertBook, BacklogTrend, EwmaBaseline, explainCount, explainRate, explainTrend, type Alert, type BaselineOptions, type Condition } from './anomaly';
 
 export interface AnomalySettings {
+  /** Counts completions through the message hooks; default true. Off: no alerts, no sidebar charts, no hook cost. */
+  enabled?: boolean;
   /** Length of a window in seconds; default 60. */
   windowSeconds?: number;
   /** z-score threshold of failure rates; default 3. */

@@ -54,7 +54,7 @@ export function anomalyMonitor(RED: NodeAPI): AnomalyMonitor {
     },
     api.settings.odooMiddleware?.anomaly ?? {},
   );
-  monitor.start();
+  if (api.settings.odooMiddleware?.anomaly?.enabled !== false) monitor.start();
   current = { runtime, monitor, forget: () => api.events?.removeListener('flows:started', forgetConnections) };
   return monitor;
 }
