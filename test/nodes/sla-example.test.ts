@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { createHmac } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,10 +17,15 @@ import slaOpenNode = require('../../nodes/sla-open');
 import slaCloseNode = require('../../nodes/sla-close');
 import webhookNode = require('../../nodes/webhook-in');
 import tracerNode = require('../../nodes/correlation-tracer');
+import retryNode = require('../../nodes/middleware-retry');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const changeNode = require('@node-red/nodes/core/function/15-change.js');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const linkNodes = require('@node-red/nodes/core/common/60-link.js');
+
+const SECRET = 'sla-example-secret';
 
 initRuntime();
 
@@ -27,13 +33,14 @@ type FlowNode = Record<string, unknown> & { id: string; type: string };
 
 /** POSTs JSON to the runtime's httpNode app (the helper builds it per load and does not serve it). */
 async function postJson(app: http.RequestListener, urlPath: string, body: unknown): Promise<number> {
+  const text = JSON.stringify(body);
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
     const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}${urlPath}`, {
       method: 'POST',
-      body: JSON.stringify(body),
-      headers: { 'content-type': 'application/json' },
+      body: text,
+      headers: { 'content-type': 'application/json', 'x-signature': `sha256=${createHmac('sha256', SECRET).update(text).digest('hex')}` },
     });
     await res.text();
     return res.status;
@@ -55,16 +62,18 @@ describe('sla.json example (sandbox)', function () {
     process.env.ODOO_URL = sb.url;
     process.env.ODOO_DB = SANDBOX_DEFAULTS.database;
     process.env.ODOO_API_KEY = SANDBOX_DEFAULTS.apiKey;
+    process.env.SLA_WEBHOOK_SECRET = SECRET;
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-sla-example-'));
   });
   after(() => {
     delete process.env.ODOO_URL;
     delete process.env.ODOO_DB;
     delete process.env.ODOO_API_KEY;
+    delete process.env.SLA_WEBHOOK_SECRET;
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('closes the SLA of an order written to Odoo in time; one whose write fails stays open', async () => {
+  it('closes the SLA of an order written to Odoo in time; one whose write fails is parked and its SLA stays open', async () => {
     const file = path.resolve(__dirname, '..', '..', '..', 'flows', 'examples', 'sla.json');
     const flow = (JSON.parse(fs.readFileSync(file, 'utf8')) as FlowNode[]).map((n) => {
       if (n.type === 'debug') return { id: n.id, type: 'helper', z: n.z };
@@ -75,7 +84,7 @@ describe('sla.json example (sandbox)', function () {
     const capture = (api: NodeAPI): void => {
       red = api;
     };
-    await helper.load([connectionNode, writeNode, storeNode, slaNode, slaOpenNode, slaCloseNode, webhookNode, tracerNode, changeNode, catchNode, capture] as never, flow as never, {});
+    await helper.load([connectionNode, writeNode, storeNode, slaNode, slaOpenNode, slaCloseNode, webhookNode, tracerNode, retryNode, changeNode, catchNode, linkNodes, capture] as never, flow as never, {});
     const app = (red as NodeAPI).httpNode as unknown as http.RequestListener;
     const [partner] = sb.insertRecords('res.partner', [{ name: 'SLA example customer' }]);
     const closed = first('5a1a0e0000000016');
@@ -87,7 +96,8 @@ describe('sla.json example (sandbox)', function () {
 
     const failed = first('5a1a0e0000000031');
     assert.equal(await postJson(app, '/examples/sla-orders', { id: 'S1235', partnerId: 999_999 }), 202);
-    assert.match(String(((await failed).error as Msg).message), /999999/);
+    const parked = await failed;
+    assert.equal(typeof (parked.deadLetter as Msg).id, 'string', 'the failed write is parked in the dead-letter queue');
     const listed = await helper.request().get('/odoo-middleware/slas').expect(200);
     const order = (listed.body.slas as Msg[]).find((s) => s.sla === '5a1a0e0000000003') as Msg;
     assert.deepEqual((order.items as Msg[]).map((i) => i.key), ['S1235']);
