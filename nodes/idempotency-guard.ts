@@ -16,6 +16,8 @@ import { secondsSettingMs } from './lib/runtime/seconds';
 import { throttledStatus } from './lib/runtime/throttled-status';
 import { cleared, failed, idle, misconfigured } from './lib/status';
 import type { MiddlewareStore } from './lib/store/types';
+import { instruments } from './lib/ops/instruments';
+import { installOps } from './lib/runtime/ops';
 
 interface IdempotencyGuardDef extends NodeDef {
   store: string;
@@ -46,6 +48,7 @@ function keySource(def: IdempotencyGuardDef): KeySource {
 }
 
 export = (RED: NodeAPI): void => {
+  installOps(RED);
   function IdempotencyGuard(this: Node, def: IdempotencyGuardDef) {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -68,7 +71,7 @@ export = (RED: NodeAPI): void => {
           });
       };
       extractKey = createKeyExtractor(keySource(def), { compile });
-      options = { namespace, leaseMs: secondsSettingMs(def.leaseSeconds, DEFAULT_LEASE_SECONDS, 'idempotency-guard', 'leaseSeconds'), now: Date.now, newToken: randomUUID };
+      options = { namespace, leaseMs: secondsSettingMs(def.leaseSeconds, DEFAULT_LEASE_SECONDS, 'idempotency-guard', 'leaseSeconds'), now: Date.now, newToken: randomUUID, onDecision: (route) => instruments.guardDecisions.inc({ outcome: route }) };
       store = configured;
       node.status(idle('ready'));
     } catch (err) {

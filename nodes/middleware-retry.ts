@@ -7,6 +7,9 @@ import { parseOverrideList, parsePolicy, RetryController } from './lib/retry';
 import { realTimers } from './lib/dlq/replay-queue';
 import { deadLetterRegistry, type ReplayTarget } from './lib/dlq/registry';
 import { mountDeadLetterRoutes, type AdminApp, type RouteHandler } from './lib/dlq/routes';
+import { instruments, nodeLabel } from './lib/ops/instruments';
+import { installOps, settingsMasker } from './lib/runtime/ops';
+import { deadLetterView } from './lib/ops/views';
 
 interface MiddlewareRetryDef extends NodeDef {
   store: string;
@@ -38,12 +41,16 @@ function replayRate(value: unknown): number {
 const mountedApps = new WeakSet<object>();
 
 export = (RED: NodeAPI): void => {
+  installOps(RED);
+  const masker = settingsMasker(RED);
   if (!mountedApps.has(RED.httpAdmin)) {
     mountedApps.add(RED.httpAdmin);
     mountDeadLetterRoutes(
       RED.httpAdmin as unknown as AdminApp,
       (permission) => RED.auth.needsPermission(permission) as unknown as RouteHandler,
       deadLetterRegistry,
+      Date.now,
+      deadLetterView(masker),
     );
   }
 
@@ -75,8 +82,13 @@ export = (RED: NodeAPI): void => {
         flowIdOf: (id) => (RED.nodes.getNode(id) as Node | null)?.z,
         resend: (msg) => node.send([msg as NodeMessageInFlow, null]),
         deadLettered: (msg) => node.send([null, msg as NodeMessageInFlow]),
+        onRetryScheduled: () => instruments.retries.inc({ node: nodeLabel(def) }),
         status: (s) => node.status(s),
-        reportError: (err, msg) => node.error(toMiddlewareError(err), msg as NodeMessageInFlow | undefined),
+        reportError: (err, msg) => {
+          const error = toMiddlewareError(err);
+          error.message = masker.maskText(error.message);
+          node.error(error, msg as NodeMessageInFlow | undefined);
+        },
       });
       controller = active;
       target = { nodeId: node.id, store, enqueueReplay: (letter, letterStore) => active.enqueueReplay(letter, letterStore) };

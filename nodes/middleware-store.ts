@@ -6,6 +6,12 @@ import { createStore, resolveSqlitePath, type StoreConfig } from './lib/store';
 import { DEFAULT_COMMAND_TIMEOUT_MS, redactRedisUrl } from './lib/store/redis';
 import { storeUnavailable } from './lib/store/store-errors';
 import type { MiddlewareStore, StoreProvider } from './lib/store/types';
+import { createRedisAuditLog } from './lib/ops/audit/redis';
+import { createSqliteAuditLog } from './lib/ops/audit/sqlite';
+import type { AuditLog } from './lib/ops/audit/types';
+import { deadLetterKey, withDeadLetterEncryption } from './lib/ops/dlq-crypto';
+import { opsStores, type OpsStore } from './lib/ops/stores';
+import { installOps } from './lib/runtime/ops';
 
 interface MiddlewareStoreDef extends NodeDef {
   backend: 'sqlite' | 'redis';
@@ -16,16 +22,32 @@ interface MiddlewareStoreDef extends NodeDef {
   tls: boolean;
   /** Seconds a Redis command may wait for its answer (default 2). */
   commandTimeout: string | number;
+  /** Days audit entries are kept; 0 keeps them for ever. */
+  auditRetentionDays?: string | number;
+  /** Name of the environment variable holding the dead-letter encryption key when the credential is blank. */
+  deadLetterKeyEnv?: string;
 }
 
 /** As Node-RED types credentials declared in registerType; both are strings when set. */
 interface MiddlewareStoreCredentials {
   username: unknown;
   password: unknown;
+  deadLetterKey: unknown;
 }
 
 /** The one store instance every node using this config shares; getStore never throws (a broken config rejects each call). */
-interface MiddlewareStoreNode extends Node<MiddlewareStoreCredentials>, StoreProvider {}
+interface MiddlewareStoreNode extends Node<MiddlewareStoreCredentials>, StoreProvider {
+  /** The audit log of Odoo writes kept in this store (opened on first use). */
+  getAuditLog(): AuditLog;
+}
+
+const DEFAULT_AUDIT_RETENTION_DAYS = 365;
+const AUDIT_PURGE_INTERVAL_MS = 3_600_000;
+
+function retentionDays(value: string | number | undefined): number {
+  const n = typeof value === 'string' ? (value.trim() === '' ? NaN : Number(value)) : value;
+  return typeof n === 'number' && Number.isFinite(n) && n >= 0 ? n : DEFAULT_AUDIT_RETENTION_DAYS;
+}
 
 const SWEEP_INTERVAL_MS = 3_600_000;
 const WARN_INTERVAL_MS = 30_000;
@@ -66,6 +88,7 @@ function commandTimeoutMs(seconds: string | number | undefined): number {
 }
 
 export = (RED: NodeAPI): void => {
+  installOps(RED);
   function MiddlewareStoreConfig(this: MiddlewareStoreNode, def: MiddlewareStoreDef) {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -96,14 +119,40 @@ export = (RED: NodeAPI): void => {
       };
     }
 
+    const secret = typeof node.credentials?.deadLetterKey === 'string' && node.credentials.deadLetterKey ? node.credentials.deadLetterKey : def.deadLetterKeyEnv?.trim() ? process.env[def.deadLetterKeyEnv.trim()] : undefined;
     let store: MiddlewareStore;
     try {
-      store = createStore(config);
+      store = withDeadLetterEncryption(createStore(config), secret ? deadLetterKey(secret) : undefined);
     } catch (err) {
       const reason = toMiddlewareError(err);
       node.error(reason);
       store = unavailableStore(backend, reason);
     }
+    if (!secret) node.log('dead letters are stored unencrypted: set a dead-letter key on the store to encrypt them');
+
+    const storeConfig = config;
+    let audit: AuditLog | undefined;
+    const auditLog = (): AuditLog => {
+      if (!audit) {
+        if (storeConfig.backend === 'sqlite') audit = createSqliteAuditLog(storeConfig.path);
+        else {
+          const { backend: _backend, ...redisOptions } = storeConfig;
+          audit = createRedisAuditLog(redisOptions);
+        }
+      }
+      return audit;
+    };
+    const retention = retentionDays(def.auditRetentionDays);
+    const auditPurger =
+      retention > 0
+        ? setInterval(() => {
+            audit?.purge(Date.now() - retention * 86_400_000).catch((err: unknown) => node.warn(toMiddlewareError(err).message));
+          }, AUDIT_PURGE_INTERVAL_MS)
+        : undefined;
+    auditPurger?.unref();
+    const registration: OpsStore = { id: node.id, name: node.name || node.id, backend, deadLetterEncryption: secret ? 'aes-256-gcm' : 'none', auditLog };
+    opsStores.register(registration);
+    node.getAuditLog = auditLog;
 
     const sweep = store.sweepExpired?.bind(store);
     const sweeper = sweep
@@ -117,7 +166,9 @@ export = (RED: NodeAPI): void => {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       if (sweeper) clearInterval(sweeper);
-      store.close().then(
+      if (auditPurger) clearInterval(auditPurger);
+      opsStores.unregister(registration);
+      Promise.all([store.close(), audit?.close()]).then(
         () => done(),
         (err: unknown) => {
           node.warn(toMiddlewareError(err).message);
@@ -131,6 +182,7 @@ export = (RED: NodeAPI): void => {
     credentials: {
       username: { type: 'text' },
       password: { type: 'password' },
+      deadLetterKey: { type: 'password' },
     },
   });
 };

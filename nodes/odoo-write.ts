@@ -2,6 +2,7 @@ import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { OdooClient } from './lib/odoo/types';
 import { parseCount, parseIds, requireModel } from './lib/read/validate';
 import { callOptionsFrom } from './lib/runtime/call-options';
+import { callOrigin } from './lib/ops/audit/origin';
 import { handleWithConnection, type OdooMessage, type Send } from './lib/runtime/odoo-node';
 import { evaluateTypedInput } from './lib/runtime/typed-input';
 import { valuesBuilder } from './lib/runtime/write-values';
@@ -95,7 +96,7 @@ export = (RED: NodeAPI): void => {
       if (buildValues) request.payload = await buildValues(msg, client, callOptionsFrom(msg));
       const started = Date.now();
       node.status(busy('writing'));
-      const outcome = await runWrite(client, request, callOptionsFrom(msg));
+      const outcome = await runWrite(client, request, { ...callOptionsFrom(msg), origin: callOrigin(node, msg, operation) });
       const odoo = report(request, outcome, started);
       let failedMsg: Message | null = null;
       if (outcome.failed.length > 0) {

@@ -1,6 +1,7 @@
 import type { NodeAPI, NodeDef } from 'node-red';
 import { toMiddlewareError } from './lib/errors';
-import { deadlineMs, SlaMonitor, slaRegistry, type SlaBreach } from './lib/ops/sla';
+import { middlewareMetrics } from './lib/ops/metrics';
+import { deadlineMs, SlaMonitor, slaMetricReadings, slaRegistry, type SlaBreach } from './lib/ops/sla';
 import { middlewareStoreOf } from './lib/runtime/middleware-store';
 import { lastTracedHop, mountSlaRoutes, type SlaConfigNode } from './lib/runtime/sla';
 
@@ -15,8 +16,18 @@ function scanIntervalMs(deadline: number): number {
   return Math.min(5000, Math.max(200, Math.round(deadline / 10)));
 }
 
+/** Label values are SLA names (one per config node), never business keys. */
+const breachesTotal = middlewareMetrics.counter('sla_breaches_total', 'Business SLA breaches reported, per SLA.', ['sla']);
+let openGaugeAdded = false;
+
 export = (RED: NodeAPI): void => {
   mountSlaRoutes(RED);
+  if (!openGaugeAdded) {
+    openGaugeAdded = true;
+    middlewareMetrics.gaugeSource('sla_open', 'Open business SLAs per SLA, breached ones included.', ['sla'], async () =>
+      (await slaMetricReadings()).map((r) => ({ labels: { sla: r.sla }, value: r.open })),
+    );
+  }
 
   function SlaConfig(this: SlaConfigNode, def: SlaDef) {
     RED.nodes.createNode(this, def);
@@ -60,6 +71,7 @@ export = (RED: NodeAPI): void => {
         .then(
           (breaches) => {
             for (const breach of breaches) {
+              breachesTotal.inc({ sla: monitor.name });
               // The opener reports it; when that node is gone (edited flow), any sla-open on this SLA does.
               const report = targets.get(breach.openedBy ?? '') ?? targets.values().next().value;
               report?.(breach);

@@ -8,6 +8,8 @@ import { MemoryReplayGuard, ReplayGuard, StoreReplayGuard } from './lib/webhook/
 import { compileSchema, DEFAULT_MAX_BODY_BYTES, ReceiveOutcome, WebhookReceiver, WebhookRejection } from './lib/webhook/receiver';
 import { DEFAULT_STRIPE_TOLERANCE_SEC, SIGNATURE_SCHEMES, SignatureScheme } from './lib/webhook/signatures';
 import { bodyConsumed, keepRawBody, type ExpressApp } from './lib/webhook/raw-routes';
+import { instruments, nodeLabel } from './lib/ops/instruments';
+import { installOps } from './lib/runtime/ops';
 import { inboxMessage, inboxPublish, inboxTopic } from './lib/webhook/inbox';
 import { EventSubscriber } from './lib/bus/subscriber';
 import { integerSetting } from './lib/bus/validate';
@@ -93,6 +95,7 @@ function sendError(res: Response, status: number, code: string, message: string,
 }
 
 export = (RED: NodeAPI): void => {
+  installOps(RED);
   function WebhookIn(this: Node<WebhookInCredentials>, def: WebhookInDef) {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -192,10 +195,12 @@ export = (RED: NodeAPI): void => {
     const counts = (): string => `accepted ${accepted} · rejected ${rejected}${responseMode === 'ack' && !inbox ? ' · memory only' : ''}`;
 
     const credentials = node.credentials ?? {};
+    const metricLabel = nodeLabel(def);
     // A signed webhook without its secret answers 500 to every call: the status says why from the start.
     const secretProblem =
       scheme !== 'none' && !credentials.secret && !envSecret(def.secretEnv) ? (def.secretEnv?.trim() ? `${def.secretEnv.trim()} not set` : 'no secret set') : undefined;
     const receiver = new WebhookReceiver({
+      onOutcome: (outcome) => instruments.webhookRequests.inc({ node: metricLabel, outcome }),
       signature: {
         scheme,
         secrets: [credentials.secret || envSecret(def.secretEnv), credentials.previousSecret ?? ''],

@@ -3,7 +3,7 @@
  * registers every node with no error and lists its example flows.
  */
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -14,6 +14,7 @@ const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'))
   name: string;
   version: string;
   'node-red': { nodes: Record<string, string>; plugins?: Record<string, string> };
+  bin?: Record<string, string>;
 };
 
 interface NodeSet {
@@ -67,8 +68,19 @@ describe('npm package', function () {
     assert.ok(files.some((f) => f.startsWith('dist/nodes/locales/en-US/')), 'locales are missing');
     assert.ok(files.some((f) => f.startsWith('dist/nodes/icons/')), 'icons are missing');
     assert.ok(files.some((f) => f.startsWith('examples/')), 'examples are missing');
+    for (const bin of Object.values(pkg.bin ?? {})) {
+      assert.ok(files.includes(bin), `${bin} is missing from the tarball`);
+      assert.match(fs.readFileSync(path.join(root, bin), 'utf8'), /^#!\/usr\/bin\/env node\n/, `${bin} starts with a node shebang`);
+    }
     const strays = files.filter((f) => /^(test|sandbox|bench|scripts|flows|dist\/(test|sandbox|bench|scripts))\//.test(f) || f.endsWith('.ts') || f.endsWith('.map'));
     assert.deepEqual(strays, [], 'the tarball carries files users do not need');
+  });
+
+  it('installs the odoo-middleware-audit command', function () {
+    const bin = path.join(work, 'userdir', 'node_modules', '.bin', 'odoo-middleware-audit');
+    const result = spawnSync(bin, [], { encoding: 'utf8' });
+    assert.equal(result.status, 2, result.stderr);
+    assert.match(result.stderr, /usage: odoo-middleware-audit <verify\|export>/);
   });
 
   it('exports jsonBodyGuard for a settings file', function () {

@@ -8,6 +8,7 @@ import slaNode = require('../../nodes/sla');
 import slaOpenNode = require('../../nodes/sla-open');
 import slaCloseNode = require('../../nodes/sla-close');
 import tracerNode = require('../../nodes/correlation-tracer');
+import { middlewareMetrics } from '../../nodes/lib/ops/metrics';
 import { installTracing, type TracingHost, type TracingRuntime } from '../../nodes/lib/trace/runtime';
 import { helper, initRuntime } from '../helpers/runtime';
 
@@ -115,6 +116,9 @@ describe('sla, sla-open and sla-close nodes', function () {
     await sleep(1200);
     assert.equal(breaches.length, 1, 'the breach is reported once');
 
+    const exposition = await middlewareMetrics.metrics();
+    assert.match(exposition, /^odoo_middleware_sla_open\{sla="order"\} 1$/m);
+    assert.match(exposition, /^odoo_middleware_sla_breaches_total\{sla="order"\} [1-9]\d*$/m);
     const after = await getJson('/odoo-middleware/slas');
     const afterOrder = after.body.slas.find((s: Msg) => s.sla === 'sla1');
     assert.equal(afterOrder.open, 1);

@@ -64,13 +64,15 @@ export function mountDeadLetterRoutes(
   needsPermission: (permission: string) => RouteHandler,
   registry: DeadLetterRegistry,
   now: () => number = Date.now,
+  /** What a reader may see of a letter (PII masked); replays always use the stored original. */
+  view: <T>(body: T) => T = (body) => body,
 ): void {
   const read = needsPermission('middleware-retry.read');
   const write = needsPermission('middleware-retry.write');
 
-  app.get(DEAD_LETTERS_PATH, read, handle(async (req) => ({ status: 200, body: await listLetters(registry, parseListQuery(req.query)) })));
+  app.get(DEAD_LETTERS_PATH, read, handle(async (req) => ({ status: 200, body: view(await listLetters(registry, parseListQuery(req.query))) })));
   // Before `/:id`, which would take "clusters" for an id.
-  app.get(`${DEAD_LETTERS_PATH}/clusters`, read, handle(async (req) => ({ status: 200, body: await listClusters(registry.stores(), parseListQuery(req.query)) })));
+  app.get(`${DEAD_LETTERS_PATH}/clusters`, read, handle(async (req) => ({ status: 200, body: view(await listClusters(registry.stores(), parseListQuery(req.query))) })));
 
   app.get(
     `${DEAD_LETTERS_PATH}/:id`,
@@ -78,7 +80,7 @@ export function mountDeadLetterRoutes(
     handle(async (req) => {
       const found = await findLetter(registry, req.params.id);
       if (!found) return { status: 404, body: { code: 'MW_NOT_FOUND', message: `dead letter ${req.params.id} not found` } };
-      return { status: 200, body: found.letter };
+      return { status: 200, body: view(found.letter) };
     }),
   );
 

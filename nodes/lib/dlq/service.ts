@@ -9,7 +9,7 @@ const STATUSES: ReadonlySet<string> = new Set(['dead', 'replayed', 'discarded'])
 /** Kinds counted for the sidebar; letters of any other kind are summed under "other". */
 export const COUNTED_KINDS: readonly string[] = [
   'validation', 'access', 'auth', 'missing', 'not_found', 'user', 'mapping', 'lease_lost',
-  'concurrency', 'rate_limited', 'unavailable', 'timeout', 'network', 'protocol', 'server', 'circuit_open',
+  'concurrency', 'rate_limited', 'unavailable', 'timeout', 'network', 'protocol', 'server', 'circuit_open', 'paused',
   'store_unavailable', 'internal', 'http', 'unknown',
 ];
 

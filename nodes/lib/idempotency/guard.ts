@@ -32,6 +32,8 @@ export interface GuardOptions {
   leaseMs: number;
   now: () => number;
   newToken: () => string;
+  /** Told each decision's route (metrics). */
+  onDecision?: (route: GuardRoute) => void;
 }
 
 export interface GuardDecision {
@@ -43,6 +45,12 @@ export interface GuardDecision {
 export const NO_FINGERPRINT = 'none';
 
 export async function checkIdempotency(store: MiddlewareStore, options: GuardOptions, key: string, fingerprint: string): Promise<GuardDecision> {
+  const decision = await decide(store, options, key, fingerprint);
+  options.onDecision?.(decision.route);
+  return decision;
+}
+
+async function decide(store: MiddlewareStore, options: GuardOptions, key: string, fingerprint: string): Promise<GuardDecision> {
   const { namespace } = options;
   const claim = await store.claim({ namespace, key, fingerprint, leaseToken: options.newToken(), leaseMs: options.leaseMs, now: options.now() });
   const record = claim.record;

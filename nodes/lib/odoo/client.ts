@@ -7,7 +7,7 @@ import { JsonRpcProtocol } from './jsonrpc';
 import { ConcurrencyLimiter } from './limiter';
 import { enforcePolicy, isOpenPolicy } from './policy';
 import { createHttpTransport, type HttpTransport } from './transport';
-import type { CallOptions, CircuitState, ConnectionReport, KeyExpiry, OdooClient, OdooConnectionOptions, OdooProtocol, ServerInfo } from './types';
+import type { CallObserver, CallOptions, CircuitState, ConnectionReport, KeyExpiry, OdooClient, OdooConnectionOptions, OdooProtocol, PauseInfo, ServerInfo } from './types';
 import { validateCall } from './validate';
 import { send, type Wire } from './wire';
 
@@ -24,6 +24,8 @@ export interface OdooClientDeps {
   transport?: HttpTransport;
   /** Where the client reports what only an operator should read: Odoo tracebacks (debug) and key changes (warn). */
   log?: ClientLog;
+  /** Told about every call (metrics, audit log). */
+  observer?: CallObserver;
 }
 
 export interface ClientLog {
@@ -42,6 +44,12 @@ export interface OdooClientWithState extends OdooClient {
   checkKeyExpiry(): Promise<KeyExpiry>;
   /** Listens to key-expiry findings and key switches; returns the unsubscribe function. */
   onKeyExpiry(listener: (expiry: KeyExpiry) => void): () => void;
+  /** Set while the connection is paused after repeated authentication failures. */
+  readonly paused: PauseInfo | undefined;
+  /** Lets calls through again; false when it was not paused. */
+  resume(): boolean;
+  /** Listens to pause (info) and resume (undefined); returns the unsubscribe function. */
+  onPauseChange(listener: (paused: PauseInfo | undefined) => void): () => void;
 }
 
 /**
@@ -82,6 +90,11 @@ export function createOdooClient(options: OdooConnectionOptions, deps: OdooClien
   let serverInfo: Promise<ServerInfo> | undefined;
   let chosen: OdooProtocol | undefined = setting === 'auto' ? undefined : setting;
   let closed = false;
+  const pauseAfter = options.pauseAfterAuthFailures ?? 0;
+  let paused: PauseInfo | undefined = options.paused;
+  let authFailures = 0;
+  const pauseListeners = new Set<(info: PauseInfo | undefined) => void>();
+  const observer = deps.observer;
   let coolDownTimer: NodeJS.Timeout | undefined;
   // Announce half_open when the cool-down ends, so node badges change without waiting for the next message.
   circuit?.onChange((state) => {
@@ -231,18 +244,76 @@ export function createOdooClient(options: OdooConnectionOptions, deps: OdooClien
     return new OdooError({ kind: 'network', message: 'the Odoo connection was closed (node stopped or redeployed) before the call was sent', model, method });
   }
 
+  function pausedError(model: string, method: string, info: PauseInfo): OdooError {
+    return new OdooError({
+      kind: 'paused',
+      message: `the Odoo connection is paused since ${new Date(info.since).toISOString()} (${info.reason}); ${model}.${method} was not sent. Fix the credentials and deploy, or resume the connection from its dialog`,
+      model,
+      method,
+    });
+  }
+
+  function announcePause(info: PauseInfo | undefined): void {
+    for (const listener of [...pauseListeners]) {
+      try {
+        listener(info);
+      } catch {
+        // A node's status update must not break the call.
+      }
+    }
+  }
+
+  /** Consecutive auth failures pause the connection: a revoked key stops hammering Odoo and fills no retry budget. */
+  function countAuth(err: unknown): void {
+    if (!(err instanceof OdooError) || err.kind !== 'auth') return;
+    authFailures += 1;
+    if (pauseAfter <= 0 || authFailures < pauseAfter || paused) return;
+    paused = { since: now(), reason: `${authFailures} consecutive authentication failures, the last: ${err.message}` };
+    limiter.cancelQueued((label) => {
+      const [model, method] = (label ?? '.').split(' ');
+      return pausedError(model, method, paused as PauseInfo);
+    });
+    announcePause(paused);
+  }
+
+  function observe(model: string, method: string, args: Record<string, unknown>, callOptions: CallOptions | undefined, started: number, sent: boolean, outcome: { result: unknown } | { error: unknown }): void {
+    if (!observer) return;
+    const kind = 'error' in outcome ? ((outcome.error as { kind?: unknown } | null)?.kind ?? 'error') : 'ok';
+    try {
+      observer.onCall({ model, method, args, options: callOptions, outcome: String(kind), sent, durationMs: now() - started, ...('result' in outcome ? { result: outcome.result } : {}) });
+    } catch {
+      // Metrics and audit never change a call's outcome.
+    }
+  }
+
   let slowInFlight = 0;
 
   async function call<T = unknown>(model: string, method: string, args: Record<string, unknown> = {}, callOptions?: CallOptions): Promise<T> {
+    const started = now();
+    const sent = { value: false };
+    try {
+      const result = await attempt<T>(model, method, args, callOptions, sent);
+      observe(model, method, args, callOptions, started, true, { result });
+      return result;
+    } catch (err) {
+      observe(model, method, args, callOptions, started, sent.value, { error: err });
+      throw err;
+    }
+  }
+
+  async function attempt<T>(model: string, method: string, args: Record<string, unknown>, callOptions: CallOptions | undefined, sent: { value: boolean }): Promise<T> {
     validateCall(model, method, args, callOptions);
     checkConfiguration(setting, model, method);
     if (policy) enforcePolicy(policy, model, method, args);
     if (closed) throw closedError(model, method);
+    if (paused) throw pausedError(model, method, paused);
     // An open circuit fails fast here, not after waiting behind calls that hold every slot.
     if (circuit?.isOpen()) throw circuitOpenError(model, method, circuit.reopensAt - now(), circuit.reopensAt);
     return limiter.run(async () => {
       const permit = circuit?.acquire() ?? { allowed: true as const, probe: false };
       if (!permit.allowed) throw circuitOpenError(model, method, permit.retryAfterMs, permit.reopensAt);
+      if (paused) throw pausedError(model, method, paused);
+      sent.value = true;
       let slow = false;
       const slowTimer =
         circuit && slowCallMs !== undefined
@@ -261,6 +332,7 @@ export function createOdooClient(options: OdooConnectionOptions, deps: OdooClien
         const result = await execute(model, method, args, callOptions);
         settle();
         if (!slow) circuit?.record('success', permit.probe);
+        authFailures = 0;
         if (!keyCheckStarted) {
           keyCheckStarted = true;
           scheduleKeyCheck(0);
@@ -270,6 +342,7 @@ export function createOdooClient(options: OdooConnectionOptions, deps: OdooClien
         settle();
         const retryable = err instanceof OdooError ? err.retryable : false;
         if (!slow) circuit?.record(retryable ? 'retryable_failure' : 'other_failure', permit.probe);
+        countAuth(err);
         throw presentable(err);
       }
     }, `${model} ${method}`);
@@ -319,6 +392,22 @@ export function createOdooClient(options: OdooConnectionOptions, deps: OdooClien
       keyListeners.add(listener);
       return () => {
         keyListeners.delete(listener);
+      };
+    },
+    get paused() {
+      return paused;
+    },
+    resume() {
+      if (!paused) return false;
+      paused = undefined;
+      authFailures = 0;
+      announcePause(undefined);
+      return true;
+    },
+    onPauseChange(listener) {
+      pauseListeners.add(listener);
+      return () => {
+        pauseListeners.delete(listener);
       };
     },
     onCircuitChange(listener) {

@@ -17,7 +17,9 @@ export type OdooErrorKind =
   | 'server'
   | 'circuit_open'
   /** Refused by the connection's policy before any request left (allow-lists, read-only, max records). */
-  | 'policy';
+  | 'policy'
+  /** The connection paused itself after repeated authentication failures; retryable once resumed. */
+  | 'paused';
 
 export interface OdooErrorInit {
   kind: OdooErrorKind;
@@ -41,6 +43,7 @@ const RETRYABLE_KINDS: ReadonlySet<OdooErrorKind> = new Set<OdooErrorKind>([
   'timeout',
   'network',
   'circuit_open',
+  'paused',
 ]);
 
 /** Odoo's `debug` is a multi-KB traceback with server paths: keep only its tail. */

@@ -8,7 +8,10 @@ export { parseRetryAfter } from './classify';
 export { toPositional } from './jsonrpc';
 export { createHttpTransport, TransportError, type HttpTransport, type HttpRequest, type HttpResponse } from './transport';
 export type {
+  CallEvent,
+  CallObserver,
   CallOptions,
+  CallOrigin,
   CircuitOptions,
   CircuitState,
   ConnectionReport,
@@ -17,5 +20,6 @@ export type {
   OdooConnectionOptions,
   OdooProtocol,
   OdooProtocolSetting,
+  PauseInfo,
   ServerInfo,
 } from './types';

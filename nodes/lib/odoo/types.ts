@@ -36,6 +36,17 @@ export interface OdooConnectionOptions {
   includeTraceback?: boolean;
   /** Days before the API key's expiry date from which the connection warns; unset or 0: no check (odoo-connection sets 14). */
   keyExpiryWarnDays?: number;
+  /** Consecutive authentication failures after which the connection pauses (calls fail at once, kind `paused`); unset or 0: never. */
+  pauseAfterAuthFailures?: number;
+  /** Start paused (the same credentials were paused before a redeploy). */
+  paused?: PauseInfo;
+}
+
+/** Why and since when a connection is paused. */
+export interface PauseInfo {
+  /** Epoch ms. */
+  since: number;
+  reason: string;
 }
 
 export interface CircuitOptions {
@@ -59,6 +70,38 @@ export interface CallOptions {
   correlationId?: string;
   /** W3C traceparent header value, forwarded as is. */
   traceparent?: string;
+  /** Where the call comes from, for the audit log; never sent to Odoo. */
+  origin?: CallOrigin;
+}
+
+export interface CallOrigin {
+  flowId?: string;
+  nodeId?: string;
+  nodeName?: string;
+  /** The business key of the message (`order S1234`). */
+  businessKey?: string;
+  /** odoo-write's operation: create, write, unlink, call, upsert. */
+  operation?: string;
+}
+
+/** What the client reports after each call, sent or refused. */
+export interface CallEvent {
+  model: string;
+  method: string;
+  args: Record<string, unknown>;
+  options?: CallOptions;
+  /** 'ok' or the error kind. */
+  outcome: string;
+  /** False when the call was refused before any request left (policy, circuit open, paused, invalid). */
+  sent: boolean;
+  durationMs: number;
+  /** Odoo's answer, when outcome is 'ok'. */
+  result?: unknown;
+}
+
+/** Told about every call; must not throw (errors are swallowed) and must not block. */
+export interface CallObserver {
+  onCall(event: CallEvent): void;
 }
 
 export interface ServerInfo {

@@ -38,6 +38,8 @@ export interface RetryControllerDeps {
   resend(msg: Msg): void;
   /** Output 2: the message was parked in the dead-letter queue. */
   deadLettered(msg: Msg): void;
+  /** Told each retry scheduled (metrics). */
+  onRetryScheduled?: () => void;
   status(status: NodeStatus): void;
   /** A background failure (timer, restore, replay) with no message in flight to fail. */
   reportError(err: unknown, msg?: Msg): void;
@@ -142,6 +144,7 @@ export class RetryController {
     const dueAt = now + decision.delayMs;
     const entry: ScheduledRetry = { id, nodeId: deps.nodeId, dueAt, message: toJsonSafe(msg).value, createdAt: now };
     await deps.store.scheduleRetry(entry);
+    deps.onRetryScheduled?.();
     // Closed meanwhile: the entry is stored, and the next start of this node re-arms it.
     if (this.closed) return;
     this.arm(id, msg, dueAt, decision.delayMs);

@@ -1,7 +1,7 @@
 /** What odoo-connection exposes to the nodes using it, and how its editor settings become client options. */
 import type { Node } from 'node-red';
 import { ENVIRONMENTS, parsePolicy, type EnvironmentLabel } from '../odoo/policy';
-import type { CircuitState, KeyExpiry, OdooClient, OdooConnectionOptions, OdooProtocolSetting } from '../odoo/types';
+import type { CircuitState, KeyExpiry, OdooClient, OdooConnectionOptions, OdooProtocolSetting, PauseInfo } from '../odoo/types';
 import { substituteEnv } from './env';
 
 export interface OdooConnectionSettings {
@@ -35,6 +35,8 @@ export interface OdooConnectionSettings {
   keyExpiryWarnDays?: number | string;
   /** Name of the environment variable holding the second (rotation) API key. */
   apiKey2Env?: string;
+  /** Consecutive authentication failures that pause the connection; 0 never pauses. */
+  pauseAfterAuthFailures?: number | string;
 }
 
 export interface OdooConnectionCredentials {
@@ -54,9 +56,14 @@ export interface OdooConnectionNode extends Node<OdooConnectionCredentials> {
   /** The latest API-key expiry finding, and its changes (see KeyExpiry). */
   keyExpiry?: () => KeyExpiry | undefined;
   onKeyExpiry?(listener: (expiry: KeyExpiry) => void): () => void;
+  /** Pause after repeated authentication failures (undefined when running), and its changes. */
+  paused?: () => PauseInfo | undefined;
+  onPauseChange?(listener: (paused: PauseInfo | undefined) => void): () => void;
+  /** Masks personal data in a text bound for the log (the settings' masking rules). */
+  maskText?(text: string): string;
 }
 
-export const CONNECTION_DEFAULTS = { protocol: 'auto' as OdooProtocolSetting, timeoutSeconds: 120, concurrency: 4, circuitThreshold: 5, circuitCoolDownSeconds: 30, readTimeoutSeconds: 30, slowCallSeconds: 30, keyExpiryWarnDays: 14 };
+export const CONNECTION_DEFAULTS = { protocol: 'auto' as OdooProtocolSetting, timeoutSeconds: 120, concurrency: 4, circuitThreshold: 5, circuitCoolDownSeconds: 30, readTimeoutSeconds: 30, slowCallSeconds: 30, keyExpiryWarnDays: 14, pauseAfterAuthFailures: 20 };
 
 /** The environment label of the settings, '' when unset or unknown. */
 export function environmentOf(settings: OdooConnectionSettings): EnvironmentLabel | '' {
@@ -96,6 +103,7 @@ export function connectionOptions(
     policy: parsePolicy(settings),
     includeTraceback: settings.includeTraceback === true || settings.includeTraceback === 'true',
     keyExpiryWarnDays: wholeOr(settings.keyExpiryWarnDays, CONNECTION_DEFAULTS.keyExpiryWarnDays),
+    pauseAfterAuthFailures: wholeOr(settings.pauseAfterAuthFailures, CONNECTION_DEFAULTS.pauseAfterAuthFailures),
     concurrency: Math.floor(numberOr(settings.concurrency, CONNECTION_DEFAULTS.concurrency)),
     rejectUnauthorized: settings.tlsVerify !== false && settings.tlsVerify !== 'false',
     circuit: circuitOptions(settings),

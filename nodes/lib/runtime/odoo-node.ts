@@ -30,12 +30,23 @@ export function handleWithConnection<T>(
   };
   const unsubscribe = connection?.onCircuitChange((state) => show(statusForCircuit(state)));
   const unsubscribeKey = connection?.onKeyExpiry?.(() => show(shown));
+  const unsubscribePause = connection?.onPauseChange?.((paused) => show(paused ? failed('paused: credentials') : cleared()));
   if (!connection) node.status(failed('no connection'));
-  else show(cleared());
+  else show(connection.paused?.() ? failed('paused: credentials') : cleared());
 
   const run = async (msg: OdooMessage, send: Send): Promise<T> => {
     if (!connection?.client) throw new ValidationError(`${type} has no odoo-connection configured: open the node and pick a connection`, { property: 'connection' });
     return handle(connection.client, msg, send);
+  };
+
+  // Node-RED logs the message of every failure: Odoo quotes values (a domain's e-mail) in its errors.
+  const masked = (err: Error): Error => {
+    const text = connection?.maskText?.(err.message) ?? err.message;
+    if (text !== err.message) {
+      err.stack = err.stack?.replace(err.message, text);
+      err.message = text;
+    }
+    return err;
   };
 
   node.on('input', (msg, send, done) => {
@@ -46,7 +57,7 @@ export function handleWithConnection<T>(
       },
       (err: unknown) => {
         show(statusForError(err));
-        done(toMiddlewareError(err));
+        done(masked(toMiddlewareError(err)));
       },
     );
   });
@@ -54,6 +65,7 @@ export function handleWithConnection<T>(
   node.on('close', (_removed: boolean, done: () => void) => {
     unsubscribe?.();
     unsubscribeKey?.();
+    unsubscribePause?.();
     node.status(cleared());
     done();
   });

@@ -21,6 +21,8 @@ export function statusForError(err: unknown): NodeStatus {
       return failed('access denied');
     case 'policy':
       return failed('refused by policy');
+    case 'paused':
+      return failed('paused: credentials');
     case undefined:
       return failed('error');
     default:

@@ -9,6 +9,7 @@ import { listClusters } from '../dlq/clusters';
 import { deadLetterRegistry } from '../dlq/registry';
 import { slaRegistry } from '../ops/sla';
 import { anomalyMonitor } from './anomaly';
+import { settingsMasker } from './ops';
 
 export const OPERATIONS_PATH = '/odoo-middleware/operations';
 export const OPERATIONS_PERMISSION = 'odoo-middleware.operations.read';
@@ -39,6 +40,8 @@ export async function operationsSnapshot(RED: NodeAPI): Promise<Record<string, u
     });
   });
   const stores = deadLetterRegistry.stores();
+  // Cluster examples are dead-letter error texts: masked like the dead-letter endpoints.
+  const masker = settingsMasker(RED);
   const deadLetters = stores.length > 0 ? await listClusters(stores, { status: 'dead' }).catch((err: unknown) => ({ error: String(err instanceof Error ? err.message : err) })) : undefined;
   const slas = (await slaRegistry.figures()).map((f) =>
     'items' in f ? { ...f, items: f.items.filter((i) => i.breached).concat(f.items.filter((i) => !i.breached)).slice(0, MAX_LISTED) } : f,
@@ -48,7 +51,7 @@ export async function operationsSnapshot(RED: NodeAPI): Promise<Record<string, u
     connections,
     alerts: snapshot.alerts,
     backlog: snapshot.backlog ?? null,
-    deadLetters: deadLetters && 'clusters' in deadLetters ? { ...deadLetters, clusters: deadLetters.clusters.slice(0, MAX_LISTED) } : deadLetters ?? null,
+    deadLetters: deadLetters && 'clusters' in deadLetters ? masker.maskValue({ ...deadLetters, clusters: deadLetters.clusters.slice(0, MAX_LISTED) }) : deadLetters ?? null,
     slas,
   };
 }

@@ -17,6 +17,8 @@ export interface OtlpOptions {
   headers?: Record<string, string>;
   /** BatchSpanProcessor delay between exports. */
   scheduledDelayMs?: number;
+  /** Masks personal data in span names, attributes and error texts before they leave. */
+  maskText?: (text: string) => string;
 }
 
 export interface HopExporter {
@@ -51,6 +53,7 @@ export function createOtlpExporter(options: OtlpOptions): HopExporter {
     spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: options.scheduledDelayMs ?? 1000 })],
   });
   const tracer = provider.getTracer('node-red-contrib-odoo-middleware');
+  const mask = options.maskText ?? ((text: string) => text);
 
   return {
     export(hop: HopSpan): void {
@@ -63,12 +66,12 @@ export function createOtlpExporter(options: OtlpOptions): HopExporter {
       const attributes: Record<string, string> = {
         'node_red.node.id': hop.nodeId,
         'node_red.node.type': hop.nodeType,
-        'correlation.id': hop.correlationId,
+        'correlation.id': mask(hop.correlationId),
       };
-      if (hop.nodeName) attributes['node_red.node.name'] = hop.nodeName;
+      if (hop.nodeName) attributes['node_red.node.name'] = mask(hop.nodeName);
       if (hop.flowId) attributes['node_red.flow.id'] = hop.flowId;
-      const span = tracer.startSpan(hop.nodeName ?? hop.nodeType, { kind: SpanKind.INTERNAL, startTime: hop.start, attributes }, parent);
-      if (hop.error) span.setStatus({ code: SpanStatusCode.ERROR, message: hop.error });
+      const span = tracer.startSpan(mask(hop.nodeName ?? hop.nodeType), { kind: SpanKind.INTERNAL, startTime: hop.start, attributes }, parent);
+      if (hop.error) span.setStatus({ code: SpanStatusCode.ERROR, message: mask(hop.error) });
       span.end(hop.end);
     },
     flush: () => provider.forceFlush(),

@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { IdGenerator } from './context';
 import { createOtlpExporter, HopExporter } from './otlp';
+import { maskerFrom, type MaskingSettings } from '../ops/masking';
 import { CompleteEvent, HopTracer, ReceiveEvent, SpanRing } from './recorder';
 
 export const HOOK_LABEL = 'odooMiddlewareTrace';
@@ -32,7 +33,7 @@ export interface TracingHost {
   hooks: { add(hookId: string, callback: (event: never) => void): void; remove(hookId: string): void };
   httpAdmin?: { get(path: string, ...handlers: Handler[]): unknown; _router?: RouterStack; router?: RouterStack };
   auth?: { needsPermission(permission: string): Handler };
-  settings?: { odooMiddleware?: { tracing?: TracingSettings } };
+  settings?: { odooMiddleware?: { tracing?: TracingSettings; masking?: MaskingSettings | boolean } };
   log?: { info(message: string): void; warn(message: string): void };
 }
 
@@ -68,10 +69,11 @@ export function activeTracing(): TracingRuntime | undefined {
 
 export function installTracing(host: TracingHost, env: NodeJS.ProcessEnv = process.env): TracingRuntime {
   const settings = host.settings?.odooMiddleware?.tracing ?? {};
+  const masker = maskerFrom(host.settings?.odooMiddleware?.masking);
   const ring = new SpanRing(settings.bufferSize ?? DEFAULT_BUFFER_SIZE, new IdGenerator());
   const endpoint = settings.otlpEndpoint || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT;
   const exporter: HopExporter | undefined = endpoint
-    ? createOtlpExporter({ endpoint, serviceName: settings.serviceName ?? env.OTEL_SERVICE_NAME })
+    ? createOtlpExporter({ endpoint, serviceName: settings.serviceName ?? env.OTEL_SERVICE_NAME, maskText: (text) => masker.maskText(text) })
     : undefined;
   const tracer = new HopTracer({ ring, clock: epochNow, onEnd: exporter ? (span) => exporter.export(span) : undefined });
   const onReceive = (event: ReceiveEvent): void => tracer.receive(event);
@@ -109,7 +111,7 @@ export function installTracing(host: TracingHost, env: NodeJS.ProcessEnv = proce
   const guard: Handler = host.auth ? host.auth.needsPermission(READ_PERMISSION) : (_req, _res, next) => next();
   const listHandler: Handler = (req, res) => {
     const limit = Math.min(Math.max(Number(req.query?.limit) || 50, 1), 500);
-    sendJson(res, 200, { enabled, exporting: runtime.exporting, capacity: ring.capacity, size: ring.size, traces: ring.recent(limit) });
+    sendJson(res, 200, masker.maskValue({ enabled, exporting: runtime.exporting, capacity: ring.capacity, size: ring.size, traces: ring.recent(limit) }));
   };
   const oneHandler: Handler = (req, res) => {
     const correlationId = req.params?.correlationId ?? '';
@@ -118,7 +120,7 @@ export function installTracing(host: TracingHost, env: NodeJS.ProcessEnv = proce
       sendJson(res, 404, { error: { code: 'TRACE_NOT_FOUND', message: `No hops recorded for correlation id "${correlationId}" (the buffer keeps the last ${ring.capacity} spans)` } });
       return;
     }
-    sendJson(res, 200, { correlationId, traceId: spans.find((s) => s.traceId)?.traceId, spans });
+    sendJson(res, 200, masker.maskValue({ correlationId, traceId: spans.find((s) => s.traceId)?.traceId, spans }));
   };
   admin?.get(TRACES_PATH, guard, listHandler);
   admin?.get(`${TRACES_PATH}/:correlationId`, guard, oneHandler);

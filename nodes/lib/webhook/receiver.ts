@@ -30,6 +30,8 @@ export interface ReceiverOptions {
   /** How long a claimed delivery id holds before a resend may take it over (its handling died). */
   replayLeaseMs?: number;
   clock?: () => number;
+  /** Told each request's outcome: accepted, duplicate, the rejection kind, or error (metrics). */
+  onOutcome?: (outcome: string) => void;
 }
 
 export interface IncomingRequest {
@@ -148,12 +150,18 @@ export class WebhookReceiver {
   }
 
   async receive(request: IncomingRequest): Promise<ReceiveOutcome> {
+    let outcome: ReceiveOutcome;
     try {
-      return await this.pipeline(request);
+      outcome = await this.pipeline(request);
     } catch (err: unknown) {
-      if (err instanceof WebhookRejection) return { kind: 'rejected', error: err };
-      throw err;
+      if (!(err instanceof WebhookRejection)) {
+        this.options.onOutcome?.('error');
+        throw err;
+      }
+      outcome = { kind: 'rejected', error: err };
     }
+    this.options.onOutcome?.(outcome.kind === 'rejected' ? outcome.error.kind : outcome.kind);
+    return outcome;
   }
 
   private async pipeline(request: IncomingRequest): Promise<ReceiveOutcome> {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { businessKey, deadlineMs, SlaMonitor } from '../../../nodes/lib/ops/sla';
+import { businessKey, deadlineMs, SlaMonitor, SlaRegistry, slaMetricReadings } from '../../../nodes/lib/ops/sla';
 import { createSqliteStore } from '../../../nodes/lib/store';
 
 describe('business SLA logic', () => {
@@ -45,6 +45,25 @@ describe('business SLA logic', () => {
     const closed = await monitor.close('S3');
     assert.equal(closed.withinDeadline, true);
     assert.equal(closed.ageMs, 30_001);
+    await store.close();
+  });
+
+  it('gives sla_open and sla_breaches_total readings per SLA name, leaving out an SLA whose store fails', async () => {
+    const store = createSqliteStore({ path: ':memory:' });
+    let now = 0;
+    const registry = new SlaRegistry();
+    const orders = new SlaMonitor({ id: 'a', name: 'order', deadlineMs: 10, store, clock: () => now });
+    const broken = createSqliteStore({ path: ':memory:' });
+    await broken.close();
+    registry.register(orders);
+    registry.register(new SlaMonitor({ id: 'b', name: 'invoice', deadlineMs: 10, store: broken }));
+    await orders.open('S1', {});
+    await orders.open('S2', {});
+    now = 11;
+    await orders.scan();
+    assert.deepEqual(await slaMetricReadings(registry), [{ sla: 'order', open: 2, breachesTotal: 2 }]);
+    await orders.close('S1');
+    assert.deepEqual(await slaMetricReadings(registry), [{ sla: 'order', open: 1, breachesTotal: 2 }]);
     await store.close();
   });
 });

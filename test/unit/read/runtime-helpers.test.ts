@@ -28,6 +28,7 @@ describe('node runtime helpers', () => {
       policy: { allowRead: undefined, allowWrite: undefined, readOnly: false, maxRecords: 0 },
       includeTraceback: false,
       keyExpiryWarnDays: 14,
+      pauseAfterAuthFailures: 20,
       concurrency: 8,
       rejectUnauthorized: false,
       circuit: { failureThreshold: 5, coolDownMs: 30_000, slowCallMs: 30_000 },
