@@ -13,6 +13,7 @@ export const SECTIONS: Record<string, Section> = {
   mapper: async () => (await import('./mapper')).benchMapper(),
   tracing: async () => (await import('./tracing')).benchTracing(),
   'tracing-shop': async () => (await import('./shop-flow')).benchShopTracing(),
+  'metrics-shop': async () => (await import('./shop-flow')).benchShopMetrics(),
   suggest: async () => (await import('./suggest')).benchSuggest(),
   bus: async () => (await import('./bus')).benchBus(),
   inbox: async () => (await import('./inbox')).benchInbox(),

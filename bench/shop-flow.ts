@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+import { Counter, Histogram } from 'prom-client';
 import { installTracing, type TracingRuntime } from '../nodes/lib/trace/runtime';
 import { SANDBOX_DEFAULTS, startSandbox, type Sandbox } from '../sandbox';
 import { makeUserDir, nodeRed, startRed, waitForNode, type EmbeddedRed } from '../test/helpers/embedded-red';
@@ -114,40 +115,62 @@ function median(values: number[]): number {
  * Short rounds in pairs, the order inside a pair alternating (off-on, on-off, ...), so a drift of the shared
  * machine's load falls on both sides; the overhead is the median of the pairs' overheads.
  */
+async function pairedOverhead(rig: ShopRig, turn: (on: boolean) => void, orders: number, pairs: number): Promise<{ pct: number; on: number; off: number }> {
+  await rig.run(orders * 2); // warm-up: JIT, first allocations, Odoo lookups cached by the mapper
+  const measure = async (on: boolean): Promise<number> => {
+    turn(on);
+    try {
+      return await rig.run(orders);
+    } finally {
+      turn(false);
+    }
+  };
+  const on: number[] = [];
+  const off: number[] = [];
+  const overheads: number[] = [];
+  for (let pair = 0; pair < pairs; pair++) {
+    const first = pair % 2 === 1;
+    const a = await measure(first);
+    const b = await measure(!first);
+    const [rateOn, rateOff] = first ? [a, b] : [b, a];
+    on.push(rateOn);
+    off.push(rateOff);
+    overheads.push(((rateOff - rateOn) / rateOff) * 100);
+  }
+  return { pct: median(overheads), on: median(on), off: median(off) };
+}
+
 export async function benchShopTracing(orders = 150, pairs = 8): Promise<Record<string, number>> {
   const rig = await startShopRig();
   let tracing: TracingRuntime | undefined;
   try {
     tracing = installTracing({ hooks: rig.RED.hooks, settings: { odooMiddleware: { tracing: { enabled: false } } } }, {});
     const active = tracing;
-    await rig.run(orders * 2); // warm-up: JIT, first allocations, Odoo lookups cached by the mapper
-    const measure = async (on: boolean): Promise<number> => {
-      if (on) active.enable();
-      try {
-        return await rig.run(orders);
-      } finally {
-        active.disable();
-      }
-    };
-    const on: number[] = [];
-    const off: number[] = [];
-    const overheads: number[] = [];
-    for (let pair = 0; pair < pairs; pair++) {
-      const first = pair % 2 === 1;
-      const a = await measure(first);
-      const b = await measure(!first);
-      const [rateOn, rateOff] = first ? [a, b] : [b, a];
-      on.push(rateOn);
-      off.push(rateOff);
-      overheads.push(((rateOff - rateOn) / rateOff) * 100);
-    }
-    return {
-      tracing_overhead_pct: median(overheads),
-      shop_orders_per_s_tracing_on: median(on),
-      shop_orders_per_s_tracing_off: median(off),
-    };
+    const result = await pairedOverhead(rig, (on) => (on ? active.enable() : active.disable()), orders, pairs);
+    return { tracing_overhead_pct: result.pct, shop_orders_per_s_tracing_on: result.on, shop_orders_per_s_tracing_off: result.off };
   } finally {
     await tracing?.close();
+    await rig.close();
+  }
+}
+
+/**
+ * The metrics' cost on the same flow: rounds with every counter and histogram recording against rounds with
+ * prom-client's recording methods replaced by no-ops (the product has no switch for them; a scrape is not timed).
+ */
+export async function benchShopMetrics(orders = 150, pairs = 8): Promise<Record<string, number>> {
+  const rig = await startShopRig();
+  const counterInc = Counter.prototype.inc;
+  const histogramObserve = Histogram.prototype.observe;
+  const turn = (on: boolean): void => {
+    Counter.prototype.inc = on ? counterInc : () => undefined;
+    Histogram.prototype.observe = on ? histogramObserve : () => undefined;
+  };
+  try {
+    const result = await pairedOverhead(rig, turn, orders, pairs);
+    return { metrics_overhead_pct: result.pct, shop_orders_per_s_metrics_on: result.on, shop_orders_per_s_metrics_off: result.off };
+  } finally {
+    turn(true);
     await rig.close();
   }
 }

@@ -45,6 +45,8 @@ describe('dead-letter clusters endpoint', function () {
       const parked = new Promise((resolve) => helper.getNode('dead').once('input', resolve));
       helper.getNode('retry1').receive({ payload: { n: 1 }, error } as never);
       await parked;
+      // Distinct creation times, so "the latest letter" is one.
+      await new Promise((r) => setTimeout(r, 5));
     }
     const res = await helper.request().get('/odoo-middleware/dead-letters/clusters').query({ status: 'dead' }).expect(200);
     assert.equal(res.body.letters, 4);

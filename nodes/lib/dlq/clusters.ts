@@ -75,7 +75,7 @@ export function clusterLetters(letters: DeadLetter[]): ErrorCluster[] {
     }
     cluster.count += 1;
     cluster.firstSeen = Math.min(cluster.firstSeen, letter.createdAt);
-    if (letter.createdAt >= cluster.lastSeen) {
+    if (letter.createdAt > cluster.lastSeen) {
       cluster.lastSeen = letter.createdAt;
       cluster.example = { id: letter.id, message };
       if (letter.correlationId !== undefined) cluster.example.correlationId = letter.correlationId;
