@@ -10,6 +10,7 @@ export const SECTIONS: Record<string, Section> = {
     return { sandbox_creates_per_s: creates.perSecond, sandbox_paged_records_per_s: pages.perSecond };
   },
   guard: async () => (await import('./guard')).benchGuard(),
+  delivery: async () => (await import('./delivery')).benchDelivery(),
   mapper: async () => (await import('./mapper')).benchMapper(),
   tracing: async () => (await import('./tracing')).benchTracing(),
   'tracing-shop': async () => (await import('./shop-flow')).benchShopTracing(),

@@ -1,4 +1,5 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { DEFAULT_RESULT_TTL_SECONDS } from './lib/delivery';
 import { MiddlewareError, toMiddlewareError } from './lib/errors';
 import { completeIdempotency, readHeldLease, releaseIdempotency } from './lib/idempotency';
 import { middlewareStoreOf } from './lib/runtime/middleware-store';
@@ -13,7 +14,6 @@ interface IdempotencyCompleteDef extends NodeDef {
   ttlSeconds: string | number;
 }
 
-const DEFAULT_TTL_SECONDS = 86_400;
 const STATUS_INTERVAL_MS = 500;
 
 export = (RED: NodeAPI): void => {
@@ -22,12 +22,12 @@ export = (RED: NodeAPI): void => {
     const node = this;
     const success = def.mode !== 'failure';
     let store: MiddlewareStore | undefined;
-    let ttl = DEFAULT_TTL_SECONDS * 1000;
+    let ttl = DEFAULT_RESULT_TTL_SECONDS * 1000;
     let setupError: MiddlewareError | undefined;
 
     try {
       const configured = middlewareStoreOf(RED, def.store, 'idempotency-complete');
-      ttl = secondsSettingMs(def.ttlSeconds, DEFAULT_TTL_SECONDS, 'idempotency-complete', 'ttlSeconds');
+      ttl = secondsSettingMs(def.ttlSeconds, DEFAULT_RESULT_TTL_SECONDS, 'idempotency-complete', 'ttlSeconds');
       store = configured;
       node.status(idle(success ? 'complete' : 'release'));
     } catch (err) {

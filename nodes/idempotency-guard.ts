@@ -1,16 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { MiddlewareError, toMiddlewareError, ValidationError } from './lib/errors';
-import {
-  checkIdempotency,
-  createKeyExtractor,
-  fingerprint,
-  NO_FINGERPRINT,
-  type GuardOptions,
-  type JsonataEvaluator,
-  type KeyExtractor,
-  type KeySource,
-} from './lib/idempotency';
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { MiddlewareError, toMiddlewareError } from './lib/errors';
+import { DEFAULT_LEASE_SECONDS, keySourceFrom, namespaceFrom, type KeyType } from './lib/delivery';
+import { checkIdempotency, createKeyExtractor, fingerprint, NO_FINGERPRINT, type GuardOptions, type KeyExtractor } from './lib/idempotency';
+import { nodeRedJsonata } from './lib/runtime/jsonata-key';
 import { middlewareStoreOf } from './lib/runtime/middleware-store';
 import { secondsSettingMs } from './lib/runtime/seconds';
 import { throttledStatus } from './lib/runtime/throttled-status';
@@ -23,29 +16,13 @@ interface IdempotencyGuardDef extends NodeDef {
   store: string;
   namespace: string;
   key: string;
-  keyType: 'msg' | 'jsonata' | 'header' | 'hash';
+  keyType: KeyType;
   leaseSeconds: string | number;
   compareFingerprint: boolean;
 }
 
-const DEFAULT_LEASE_SECONDS = 300;
 /** Counters are redrawn at most this often so a busy flow does not flood the editor. */
 const STATUS_INTERVAL_MS = 500;
-
-function keySource(def: IdempotencyGuardDef): KeySource {
-  const value = (def.key ?? '').trim();
-  switch (def.keyType) {
-    case 'jsonata':
-      return { type: 'jsonata', expression: value };
-    case 'header':
-      return { type: 'header', name: value || 'Idempotency-Key' };
-    case 'hash':
-      return { type: 'hash', fields: value.split(',') };
-    default:
-      if (!value) throw new ValidationError('idempotency-guard: property key is empty; expected a message property such as payload.orderId', { property: 'key' });
-      return { type: 'msg', path: value };
-  }
-}
 
 export = (RED: NodeAPI): void => {
   installOps(RED);
@@ -60,17 +37,8 @@ export = (RED: NodeAPI): void => {
 
     try {
       const configured = middlewareStoreOf(RED, def.store, 'idempotency-guard');
-      const namespace = (def.namespace ?? '').trim();
-      if (!namespace) throw new ValidationError('idempotency-guard: property namespace is empty; expected a name such as "orders"', { property: 'namespace' });
-      // Node-RED's JSONata adds $env, $flowContext and friends to the plain library.
-      const compile = (expression: string): JsonataEvaluator => {
-        const prepared = RED.util.prepareJSONataExpression(expression, node);
-        return (msg) =>
-          new Promise((resolve, reject) => {
-            RED.util.evaluateJSONataExpression(prepared, msg as NodeMessage, (err, value: unknown) => (err ? reject(err) : resolve(value)));
-          });
-      };
-      extractKey = createKeyExtractor(keySource(def), { compile });
+      const namespace = namespaceFrom(def.namespace, 'idempotency-guard', 'namespace');
+      extractKey = createKeyExtractor(keySourceFrom(def.key, def.keyType, 'idempotency-guard', 'key'), { compile: nodeRedJsonata(RED, node) });
       options = { namespace, leaseMs: secondsSettingMs(def.leaseSeconds, DEFAULT_LEASE_SECONDS, 'idempotency-guard', 'leaseSeconds'), now: Date.now, newToken: randomUUID, onDecision: (route) => instruments.guardDecisions.inc({ outcome: route }) };
       store = configured;
       node.status(idle('ready'));

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { toMiddlewareError, ValidationError } from './lib/errors';
+import { replayRateFrom } from './lib/delivery';
 import { cleared, failed, misconfigured } from './lib/status';
 import type { MiddlewareStore } from './lib/store/types';
 import { parseOverrideList, parsePolicy, RetryController } from './lib/retry';
 import { realTimers } from './lib/dlq/replay-queue';
 import { deadLetterRegistry, type ReplayTarget } from './lib/dlq/registry';
-import { mountDeadLetterRoutes, type AdminApp, type RouteHandler } from './lib/dlq/routes';
+import { mountDeadLetterEndpoints } from './lib/runtime/dead-letter-endpoints';
 import { instruments, nodeLabel } from './lib/ops/instruments';
 import { installOps, settingsMasker } from './lib/runtime/ops';
 import { deadLetterView } from './lib/ops/views';
@@ -28,31 +29,10 @@ interface StoreConfigNode extends Node {
   getStore(): MiddlewareStore;
 }
 
-const DEFAULT_REPLAY_RATE = 10;
-
-function replayRate(value: unknown): number {
-  if (value === undefined || value === '' || value === null) return DEFAULT_REPLAY_RATE;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new ValidationError(`replayRate must be a number > 0 (replays per second), got ${JSON.stringify(value)}`, { property: 'replayRate' });
-  return n;
-}
-
-/** One set of endpoints per admin app, however many times the module function runs. */
-const mountedApps = new WeakSet<object>();
-
 export = (RED: NodeAPI): void => {
   installOps(RED);
   const masker = settingsMasker(RED);
-  if (!mountedApps.has(RED.httpAdmin)) {
-    mountedApps.add(RED.httpAdmin);
-    mountDeadLetterRoutes(
-      RED.httpAdmin as unknown as AdminApp,
-      (permission) => RED.auth.needsPermission(permission) as unknown as RouteHandler,
-      deadLetterRegistry,
-      Date.now,
-      deadLetterView(masker),
-    );
-  }
+  mountDeadLetterEndpoints(RED, deadLetterView(masker));
 
   function MiddlewareRetry(this: Node, def: MiddlewareRetryDef) {
     RED.nodes.createNode(this, def);
@@ -74,7 +54,7 @@ export = (RED: NodeAPI): void => {
         policy: parsePolicy(def as unknown as Record<string, unknown>),
         overrides: { retryable: parseOverrideList(def.retryOn), fatal: parseOverrideList(def.deadLetterOn) },
         unknownRetryable: def.unknownErrors !== 'deadletter',
-        replayRatePerSecond: replayRate(def.replayRate),
+        replayRatePerSecond: replayRateFrom(def.replayRate),
         now: Date.now,
         random: Math.random,
         newId: randomUUID,

@@ -8,6 +8,11 @@ import { contextGet, contextSet } from './lib/runtime/node-context';
 import { handleWithConnection, type OdooMessage, type Send } from './lib/runtime/odoo-node';
 import { evaluateTypedInput } from './lib/runtime/typed-input';
 import { busy, ok } from './lib/status';
+import { OdooEventDedupe } from './lib/odoo-events/dedupe';
+import { sweepEventBody } from './lib/odoo-events/event';
+import { DEFAULT_LOOKBACK_SECONDS, DEFAULT_SETTLE_SECONDS, sweepWindow, unseenRecords } from './lib/odoo-events/sweep';
+import { ValidationError } from './lib/errors';
+import { middlewareStoreOf } from './lib/runtime/middleware-store';
 
 interface OdooReadDef extends NodeDef {
   connection: string;
@@ -32,6 +37,12 @@ interface OdooReadDef extends NodeDef {
   maxRecords: string;
   incremental: boolean;
   includeArchived: boolean;
+  /** Missed-event sweep: only records webhook-in's odoo scheme (same store and namespace) has not seen. */
+  sweep?: boolean;
+  sweepStore?: string;
+  sweepNamespace?: string;
+  sweepSettle?: string | number;
+  sweepLookback?: string | number;
 }
 
 /** Node context key: watermark per model, so changing the model never reuses another model's position. */
@@ -42,6 +53,13 @@ export = (RED: NodeAPI): void => {
   function OdooRead(this: Node, def: OdooReadDef) {
     RED.nodes.createNode(this, def);
     const node = this;
+
+    const seconds = (value: unknown, fallback: number): number => (value === '' || value === undefined || !(Number(value) >= 0) ? fallback : Number(value));
+    let dedupe: OdooEventDedupe | undefined;
+    const sweepDedupe = (): OdooEventDedupe => {
+      dedupe ??= new OdooEventDedupe(middlewareStoreOf(RED, def.sweepStore ?? '', 'odoo-read (the sweep keeps its seen-set in the store)'), def.sweepNamespace);
+      return dedupe;
+    };
 
     const evaluate = (property: string, value: string, type: string, msg: NodeMessage) => evaluateTypedInput(RED, node, property, value, type, msg);
 
@@ -75,6 +93,14 @@ export = (RED: NodeAPI): void => {
         if (msg.reset === true) delete watermarks[request.model];
         request.incremental = { includeArchived: def.includeArchived === true, watermark: watermarks[request.model] };
         if (msg.reset === true) await contextSet(node, WATERMARKS, watermarks);
+      }
+      if (def.sweep) {
+        if (!request.incremental) throw new ValidationError('the missed-event sweep needs operation search_read in incremental mode', { property: 'sweep' });
+        const window = sweepWindow(Date.now(), seconds(def.sweepSettle, DEFAULT_SETTLE_SECONDS) * 1000, seconds(def.sweepLookback, DEFAULT_LOOKBACK_SECONDS) * 1000, request.incremental.watermark);
+        request.domain = [...request.domain, ...window.domain];
+        request.incremental.watermark = window.watermark;
+        // Pages keep a backlog after an outage bounded; each missed change leaves as its own message.
+        request.output = 'page';
       }
       return request;
     }
@@ -118,8 +144,19 @@ export = (RED: NodeAPI): void => {
         ...(msg.parts !== undefined ? { parts: msg.parts } : {}),
       });
 
+      let published = 0;
       const onBatch = async (batch: Batch): Promise<void> => {
-        if (request.operation !== 'search_read' || request.output === 'all') {
+        if (def.sweep) {
+          const unseen = await unseenRecords(sweepDedupe(), request.model, batch.result as Array<Record<string, unknown>>, Date.now());
+          for (const { record, claim } of unseen) {
+            const out = RED.util.cloneMessage(template) as Message;
+            out.payload = sweepEventBody(request.model, record);
+            out.odoo = { model: request.model, id: record.id, action: 'sweep', method: 'search_read', ...(batch.watermark ? { watermark: batch.watermark } : {}) };
+            send(out);
+            await claim.done(Date.now());
+            published += 1;
+          }
+        } else if (request.operation !== 'search_read' || request.output === 'all') {
           msg.payload = batch.result;
           msg.odoo = info(batch, {});
           send(msg);
@@ -146,10 +183,11 @@ export = (RED: NodeAPI): void => {
         if (batch.watermark) await saveWatermark(request.model, batch.watermark);
       };
       const summary = await runRead(client, request, callOptionsFrom(msg), onBatch);
-      return summary.records;
+      return def.sweep ? published : summary.records;
     }
 
-    handleWithConnection(RED, node, 'odoo-read', def.connection, handle, (records) => ok(`${records} record${records === 1 ? '' : 's'}`));
+    const statusOf = (n: number) => ok(def.sweep ? `${n} missed` : `${n} record${n === 1 ? '' : 's'}`);
+    handleWithConnection(RED, node, 'odoo-read', def.connection, handle, statusOf);
   }
 
   RED.nodes.registerType('odoo-read', OdooRead);

@@ -1,17 +1,20 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { isKeyCollision, type DeliveryDef } from './lib/delivery';
+import { toMiddlewareError, type MiddlewareError } from './lib/errors';
 import type { OdooClient } from './lib/odoo/types';
 import { parseCount, parseIds, requireModel } from './lib/read/validate';
 import { callOptionsFrom } from './lib/runtime/call-options';
 import { callOrigin } from './lib/ops/audit/origin';
+import { attachDelivery, type NodeDelivery } from './lib/runtime/delivery-node';
 import { handleWithConnection, type OdooMessage, type Send } from './lib/runtime/odoo-node';
 import { evaluateTypedInput } from './lib/runtime/typed-input';
 import { valuesBuilder } from './lib/runtime/write-values';
-import { busy, failed, ok, type NodeStatus } from './lib/status';
+import { busy, failed, misconfigured, ok, type NodeStatus } from './lib/status';
 import { PRECONDITION_PRESETS, parsePrecondition } from './lib/write/precondition';
 import type { UpsertKey } from './lib/write/upsert';
 import { DEFAULT_CHUNK_SIZE, WRITE_OPERATIONS, runWrite, type WriteOperation, type WriteOutcome, type WriteRequest } from './lib/write/writer';
 
-interface OdooWriteDef extends NodeDef {
+interface OdooWriteDef extends NodeDef, DeliveryDef {
   connection: string;
   operation: WriteOperation;
   model: string;
@@ -91,7 +94,9 @@ export = (RED: NodeAPI): void => {
       };
     }
 
-    async function handle(client: OdooClient, msg: Message, send: Send): Promise<WriteOutcome> {
+    type Outputs = [Message | null, Message | null];
+
+    async function writeMessage(client: OdooClient, msg: Message): Promise<{ outcome: WriteOutcome; out: Outputs }> {
       const request = await buildRequest(msg);
       if (buildValues) request.payload = await buildValues(msg, client, callOptionsFrom(msg));
       const started = Date.now();
@@ -111,8 +116,58 @@ export = (RED: NodeAPI): void => {
         msg.odoo = odoo;
       }
       // Never a silent drop: successes leave by output 1, failed records by output 2 (both when mixed).
-      send([anySuccess ? msg : null, failedMsg]);
+      return { outcome, out: [anySuccess ? msg : null, failedMsg] };
+    }
+
+    async function handle(client: OdooClient, msg: Message, send: Send): Promise<WriteOutcome> {
+      const { outcome, out } = await writeMessage(client, msg);
+      send(out);
       return outcome;
+    }
+
+    // Delivery tab: exactly once by key, durable retry and dead letter around the write above.
+    let delivered: NodeDelivery | undefined;
+    let deliverySetupError: MiddlewareError | undefined;
+    try {
+      const key = operation === 'create' || operation === 'upsert' ? upsertKey() : undefined;
+      delivered = attachDelivery(RED, node, def, 'odoo-write', {
+        isKeyCollision: key?.kind === 'field' ? (err) => isKeyCollision(err, key.field) : undefined,
+        changed: () => delivered && node.status(delivered.status()),
+      });
+    } catch (err) {
+      deliverySetupError = toMiddlewareError(err);
+      node.error(deliverySetupError);
+    }
+
+    async function handleDelivered(client: OdooClient, msg: Message, send: Send): Promise<WriteOutcome | undefined> {
+      if (!delivered) throw deliverySetupError;
+      const result = await delivered.delivery.deliver(msg, async () => {
+        const { outcome, out } = await writeMessage(client, msg);
+        const written = out[0];
+        // What a resend of the key is answered with: the ids as output 1 carried them, and the chatter count, so a
+        // flow that posts a failed note again also does so for a resend after a crash.
+        const odoo = { model: (written?.odoo as Record<string, unknown> | undefined)?.model, method: outcome.method, ids: outcome.ids, ...(outcome.chatter ? { chatter: outcome.chatter } : {}) };
+        const stored = written ? { payload: written.payload, odoo } : null;
+        return { written: written !== null, result: stored, outcome, out };
+      });
+      switch (result.route) {
+        case 'written':
+          send(result.attempt.out);
+          return result.attempt.outcome;
+        case 'stored': {
+          const stored = (msg.idempotency as { result?: { payload?: unknown; odoo?: Record<string, unknown> } }).result ?? {};
+          msg.payload = stored.payload;
+          msg.odoo = { ...stored.odoo, fromStore: true };
+          send([msg, null]);
+          return undefined;
+        }
+        case 'conflict':
+        case 'dead_lettered':
+          send([null, msg]);
+          return undefined;
+        case 'retrying':
+          return undefined;
+      }
     }
 
     function statusOf(outcome: WriteOutcome): NodeStatus {
@@ -123,7 +178,13 @@ export = (RED: NodeAPI): void => {
       return ok(`${written} written`);
     }
 
-    handleWithConnection(RED, node, 'odoo-write', def.connection, handle, statusOf);
+    if (delivered || deliverySetupError) {
+      const setupStatus = misconfigured(deliverySetupError?.cause);
+      handleWithConnection(RED, node, 'odoo-write', def.connection, handleDelivered, () => (delivered ? delivered.status() : setupStatus));
+      if (deliverySetupError) node.status(setupStatus);
+    } else {
+      handleWithConnection(RED, node, 'odoo-write', def.connection, handle, statusOf);
+    }
   }
 
   RED.nodes.registerType('odoo-write', OdooWrite);

@@ -1,4 +1,3 @@
-import * as os from 'node:os';
 import type { ValidateFunction } from 'ajv';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
@@ -11,17 +10,20 @@ import { bodyConsumed, keepRawBody, type ExpressApp } from './lib/webhook/raw-ro
 import { instruments, nodeLabel } from './lib/ops/instruments';
 import { installOps } from './lib/runtime/ops';
 import { inboxMessage, inboxPublish, inboxTopic } from './lib/webhook/inbox';
-import { EventSubscriber } from './lib/bus/subscriber';
 import { integerSetting } from './lib/bus/validate';
 import type { EventBus } from './lib/bus/types';
-import { deadLetterRegistry, type ReplayTarget } from './lib/dlq/registry';
 import { toMiddlewareError } from './lib/errors';
 import { parsePolicy } from './lib/retry/policy';
-import { eventBusOf } from './lib/runtime/event-bus';
+import { attachSubscriber, eventBusOf, type AttachedSubscriber } from './lib/runtime/event-bus';
 import { middlewareStoreOf } from './lib/runtime/middleware-store';
 import { secondsSettingMs } from './lib/runtime/seconds';
 import type { NodeStatus } from './lib/status';
 import { DEFAULT_MAX_JSON_DEPTH } from './lib/http/json-depth';
+import { OdooEventDedupe } from './lib/odoo-events/dedupe';
+import { odooWebhookUrl, ODOO_TOKEN_PARAM, withoutUrlToken } from './lib/odoo-events/url-token';
+import { AutomationNotInstalledError, parseRuleSpec, ruleName, upsertAutomationRule } from './lib/odoo-events/automation-rule';
+import { ValidationError } from './lib/errors';
+import type { OdooConnectionNode } from './lib/runtime/connection';
 
 type Method = 'post' | 'put' | 'patch' | 'delete';
 
@@ -48,6 +50,10 @@ interface WebhookInDef extends NodeDef {
   responseMode: 'ack' | 'flow';
   responseTimeout: string | number;
   rawBody: boolean;
+  /** Scheme odoo: Odoo's repeated POSTs of one change are one event (needs the store). */
+  odooDedupe?: boolean;
+  /** Scheme odoo: the seen-set shared with the odoo-read sweep of the same namespace. */
+  odooNamespace?: string;
   /** Durable inbox (ack mode): the event-bus config node; blank holds acknowledged events in memory only. */
   inbox?: string;
   inboxTopic?: string;
@@ -93,6 +99,9 @@ function sendError(res: Response, status: number, code: string, message: string,
   if (details !== undefined) error.details = details;
   res.status(status).json({ error });
 }
+
+/** Deployed webhook-in nodes of scheme odoo: what the automation-rule endpoint needs (the token never leaves here). */
+const odooTargets = new Map<string, { path: string; token: () => string }>();
 
 export = (RED: NodeAPI): void => {
   installOps(RED);
@@ -141,16 +150,21 @@ export = (RED: NodeAPI): void => {
         }
       : undefined;
 
+    let odooDedupe: OdooEventDedupe | undefined;
+    if (scheme === 'odoo' && def.odooDedupe !== false) {
+      const config = def.store ? (RED.nodes.getNode(def.store) as StoreConfigNode | null) : null;
+      if (config && typeof config.getStore === 'function') odooDedupe = new OdooEventDedupe(config.getStore(), def.odooNamespace);
+      else node.warn(`${method.toUpperCase()} ${path}: Odoo's repeated POSTs are not deduplicated: choose a middleware-store`);
+    }
+
     // Durable inbox: in ack mode with a bus, 202 means the event is on the bus; the flow gets it from there.
-    let inbox: { bus: EventBus; topic: string; subscriber: EventSubscriber; target: ReplayTarget } | undefined;
+    let inbox: { bus: EventBus; topic: string; attached: AttachedSubscriber } | undefined;
     let inboxStatus: NodeStatus | undefined;
-    let startInbox: (() => void) | undefined;
     if (responseMode === 'ack' && def.inbox) {
       try {
         const bus = eventBusOf(RED, def.inbox, 'webhook-in');
-        const store = middlewareStoreOf(RED, def.store, 'webhook-in (a durable inbox parks failed events in the store)');
         const topic = inboxTopic(def.inboxTopic, path);
-        const subscriber = new EventSubscriber({
+        const attached = attachSubscriber(RED, node, {
           topic,
           group: 'webhook-in',
           concurrency: integerSetting(def.inboxConcurrency, 1, 1, 1000, 'inboxConcurrency'),
@@ -159,31 +173,14 @@ export = (RED: NodeAPI): void => {
           ordered: false,
           backoff: parsePolicy({}),
           bus,
-          store,
-          nodeId: node.id,
-          flowId: node.z,
-          consumer: `${os.hostname()}-${process.pid}-${node.id}`,
-          now: Date.now,
-          random: Math.random,
-          newId: () => RED.util.generateId(),
+          store: middlewareStoreOf(RED, def.store, 'webhook-in (a durable inbox parks failed events in the store)'),
           deliver: (msg) => node.send(inboxMessage(msg) as NodeMessageInFlow),
           status: (s) => {
             inboxStatus = s;
             node.status({ ...s, text: `accepted ${accepted} · rejected ${rejected} · ${s.text ?? ''}` });
           },
-          reportError: (err, msg) => node.error(toMiddlewareError(err), msg as NodeMessageInFlow | undefined),
         });
-        const target: ReplayTarget = { nodeId: node.id, store, enqueueReplay: (letter, letterStore) => subscriber.enqueueReplay(letter, letterStore) };
-        deadLetterRegistry.register(target);
-        inbox = { bus, topic, subscriber, target };
-        startInbox = () => {
-          startInbox = undefined;
-          subscriber.start().catch((err: unknown) => {
-            node.status(failed('bus unavailable'));
-            node.error(toMiddlewareError(err));
-          });
-        };
-        RED.events.once('flows:started', startInbox);
+        inbox = { bus, topic, attached };
       } catch (err) {
         node.status(failed('configuration'));
         node.error(toMiddlewareError(err));
@@ -199,6 +196,7 @@ export = (RED: NodeAPI): void => {
     // A signed webhook without its secret answers 500 to every call: the status says why from the start.
     const secretProblem =
       scheme !== 'none' && !credentials.secret && !envSecret(def.secretEnv) ? (def.secretEnv?.trim() ? `${def.secretEnv.trim()} not set` : 'no secret set') : undefined;
+    if (scheme === 'odoo') odooTargets.set(node.id, { path, token: () => credentials.secret || envSecret(def.secretEnv) });
     const receiver = new WebhookReceiver({
       onOutcome: (outcome) => instruments.webhookRequests.inc({ node: metricLabel, outcome }),
       signature: {
@@ -218,6 +216,7 @@ export = (RED: NodeAPI): void => {
       validate,
       deliveryIdHeader: def.deliveryIdHeader,
       replay,
+      odooDedupe,
       // A claim lasts while the flow may still answer, or while the publish to the inbox may still take.
       replayLeaseMs: responseMode === 'flow' && responseTimeoutMs > 0 ? responseTimeoutMs + 30_000 : undefined,
     });
@@ -248,6 +247,14 @@ export = (RED: NodeAPI): void => {
         }
         return;
       }
+      if (scheme === 'odoo') {
+        // The token is the secret: it stays out of the message, the debug sidebar and the logs.
+        const clean = withoutUrlToken(req.originalUrl, req.query as Record<string, unknown>, Boolean((req.params as Record<string, string | undefined>)[ODOO_TOKEN_PARAM]));
+        Object.defineProperty(req, 'originalUrl', { value: clean.url, enumerable: true, writable: true });
+        req.url = clean.url;
+        Object.defineProperty(req, 'query', { value: clean.query, enumerable: true, writable: true });
+        delete (req.params as Record<string, string>)[ODOO_TOKEN_PARAM];
+      }
       const claim = outcome.claim;
       if (inbox) {
         const box = inbox;
@@ -262,6 +269,7 @@ export = (RED: NodeAPI): void => {
             path: req.path,
             query: req.query,
             rawBody: def.rawBody ? outcome.rawBody : undefined,
+            odoo: outcome.odoo,
           }),
         );
         published.then(
@@ -290,6 +298,7 @@ export = (RED: NodeAPI): void => {
         correlationId: outcome.correlationId,
       };
       if (def.rawBody) msg.rawBody = outcome.rawBody;
+      if (outcome.odoo) msg.odoo = outcome.odoo;
       if (responseMode === 'flow') {
         req.body = outcome.payload;
         msg.req = req;
@@ -337,7 +346,8 @@ export = (RED: NodeAPI): void => {
         reject(res, new WebhookRejection(500, 'body_consumed', 'the request body was consumed by other middleware before webhook-in could read it'));
         return;
       }
-      receiver.receive({ headers: req.headers, body: req }).then(
+      const urlToken = scheme === 'odoo' ? tokenOf(req) : undefined;
+      receiver.receive({ headers: req.headers, body: req, urlToken }).then(
         (outcome) => answer(req, res, outcome),
         (err: unknown) => {
           node.error(`${method.toUpperCase()} ${path}: ${err instanceof Error ? err.message : String(err)}`);
@@ -357,6 +367,9 @@ export = (RED: NodeAPI): void => {
     const middleware: RequestHandler[] = typeof configured === 'function' ? [configured] : Array.isArray(configured) ? configured : [];
     const releaseRawBody = keepRawBody(RED.httpNode as unknown as ExpressApp, method, path);
     app[method](path, ...middleware, handler);
+    // Odoo's rule may carry the token as the last path segment instead of ?token=.
+    const tokenRoute = scheme === 'odoo' ? `${path.replace(/\/+$/, '')}/:${ODOO_TOKEN_PARAM}` : undefined;
+    if (tokenRoute) app[method](tokenRoute, ...middleware, handler);
     if (secretProblem) {
       node.status(failed(secretProblem));
       node.warn(`${method.toUpperCase()} ${path}: ${secretProblem}; every request is refused with 500 WEBHOOK_SECRET_MISSING until the secret is set`);
@@ -365,9 +378,8 @@ export = (RED: NodeAPI): void => {
     }
 
     node.on('close', (_removed: boolean, done: () => void) => {
-      if (startInbox) RED.events.removeListener('flows:started', startInbox);
-      if (inbox) deadLetterRegistry.unregister(inbox.target);
-      const closingInbox = inbox ? inbox.subscriber.close() : Promise.resolve();
+      odooTargets.delete(node.id);
+      const closingInbox = inbox ? inbox.attached.detach() : Promise.resolve();
       for (const timer of pending) clearTimeout(timer);
       pending.clear();
       releaseRawBody();
@@ -379,7 +391,7 @@ export = (RED: NodeAPI): void => {
       if (router) {
         for (let i = router.stack.length - 1; i >= 0; i--) {
           const route = router.stack[i].route;
-          if (route && route.path === path && route.stack.some((layer) => layer.handle === handler)) router.stack.splice(i, 1);
+          if (route && (route.path === path || route.path === tokenRoute) && route.stack.some((layer) => layer.handle === handler)) router.stack.splice(i, 1);
         }
       }
       node.status(cleared());
@@ -390,6 +402,44 @@ export = (RED: NodeAPI): void => {
     });
   }
 
+  // The editor's "Create or update the rule in Odoo" button: the deployed node's token goes into the rule's URL.
+  RED.httpAdmin.post('/webhook-in/:id/odoo-rule', RED.auth.needsPermission('webhook-in.write'), (req: Request, res: Response) => {
+    const fail = (status: number, err: unknown): void => {
+      const error = toMiddlewareError(err);
+      res.status(status).json({ error: { code: error.code, message: error.message } });
+    };
+    const target = odooTargets.get(String(req.params.id));
+    if (!target) {
+      fail(409, new ValidationError('deploy this webhook-in with the scheme Odoo first: the rule carries the deployed token'));
+      return;
+    }
+    const token = target.token();
+    if (!token) {
+      fail(409, new ValidationError('the deployed webhook-in has no secret: set the Secret (the token Odoo puts in the URL) and deploy'));
+      return;
+    }
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const connection = typeof body.connection === 'string' && body.connection ? (RED.nodes.getNode(body.connection) as OdooConnectionNode | null) : null;
+    if (!connection?.client) {
+      fail(409, new ValidationError('choose a deployed odoo-connection', { property: 'connection' }));
+      return;
+    }
+    const nodeRoot = String((RED.settings as unknown as { httpNodeRoot?: string }).httpNodeRoot ?? '/').replace(/\/+$/, '');
+    const url = typeof body.url === 'string' && body.url.trim() ? body.url.trim() : `${req.protocol}://${req.get('host') ?? 'localhost'}${nodeRoot}${target.path}`;
+    let spec;
+    try {
+      spec = parseRuleSpec({ ...body, url }, ruleName(String(body.model ?? '').trim(), target.path));
+    } catch (err) {
+      fail(400, err);
+      return;
+    }
+    const shownUrl = odooWebhookUrl(spec.url, '…').replace(/%E2%80%A6$/, '…');
+    upsertAutomationRule(connection.client, { ...spec, url: odooWebhookUrl(spec.url, token) }).then(
+      (result) => res.json({ ...result, url: shownUrl }),
+      (err: unknown) => fail(err instanceof AutomationNotInstalledError ? 409 : err instanceof ValidationError ? 400 : 502, err),
+    );
+  });
+
   RED.nodes.registerType<Node<WebhookInCredentials>, WebhookInDef, unknown, WebhookInCredentials>('webhook-in', WebhookIn, {
     credentials: {
       secret: { type: 'password' },
@@ -397,6 +447,13 @@ export = (RED: NodeAPI): void => {
     },
   });
 };
+
+function tokenOf(req: Request): string | undefined {
+  const fromPath = (req.params as Record<string, string | undefined>)[ODOO_TOKEN_PARAM];
+  if (fromPath) return fromPath;
+  const fromQuery = (req.query as Record<string, unknown>)[ODOO_TOKEN_PARAM];
+  return typeof fromQuery === 'string' ? fromQuery : undefined;
+}
 
 /** A secret named by its variable keeps flow files free of it and still deployable anywhere. */
 function envSecret(name: string | undefined): string {

@@ -49,6 +49,19 @@ function relTargets(value: unknown): number[] {
   return [];
 }
 
+/** A record created or written in a transaction, for automation rules to act on once it commits. */
+export interface RecordChange {
+  op: 'create' | 'write';
+  model: string;
+  id: number;
+  /** Fields the call set. */
+  fields: string[];
+  /** The row before a write (filter_pre_domain is evaluated on it). */
+  before?: Row;
+  /** Clock reading of the change: the microseconds of write_date in a webhook body. */
+  atMs: number;
+}
+
 /**
  * One Odoo database: tables, sequences and a transaction journal. Every mutation inside `transaction`
  * records its inverse so a failed call leaves nothing behind, like a rolled-back Postgres transaction.
@@ -58,6 +71,11 @@ export class Database {
   private readonly sequences = new Map<string, number>();
   private journal: Array<() => void> | null = null;
   private lastNow = 0;
+  private changes: RecordChange[] | null = null;
+  /** Whether changes are worth recording (some automation rule exists); checked when a transaction starts. */
+  watchChanges?: () => boolean;
+  /** Called with the changes of each committed top-level transaction. */
+  onCommit?: (changes: RecordChange[]) => void;
 
   constructor(
     readonly name: string,
@@ -80,6 +98,15 @@ export class Database {
     return new Date(this.lastNow).toISOString().slice(0, 19).replace('T', ' ');
   }
 
+  /** The clock reading behind the last now(). */
+  nowMs(): number {
+    return this.lastNow;
+  }
+
+  noteChange(change: Omit<RecordChange, 'atMs'>): void {
+    this.changes?.push({ ...change, atMs: this.lastNow });
+  }
+
   today(): string {
     return this.now().slice(0, 10);
   }
@@ -89,22 +116,29 @@ export class Database {
     const journal = this.journal;
     if (journal) {
       const mark = journal.length;
+      const changeMark = this.changes?.length ?? 0;
       try {
         return fn();
       } catch (err) {
         const undo = journal.splice(mark);
         for (let i = undo.length - 1; i >= 0; i -= 1) undo[i]();
+        this.changes?.splice(changeMark);
         throw err;
       }
     }
     this.journal = [];
+    this.changes = this.watchChanges?.() ? [] : null;
     try {
       const result = fn();
       this.journal = null;
+      const changes = this.changes;
+      this.changes = null;
+      if (changes && changes.length > 0) this.onCommit?.(changes);
       return result;
     } catch (err) {
       const undo = this.journal ?? [];
       this.journal = null;
+      this.changes = null;
       for (let i = undo.length - 1; i >= 0; i -= 1) undo[i]();
       throw err;
     }

@@ -349,6 +349,7 @@ export class Orm {
     this.db.insert(model, row);
     for (const [name, field, value] of relations) this.applyCommands(model, row.id, name, field, value);
     def.check?.(this, row);
+    this.db.noteChange({ op: 'create', model, id: row.id, fields: Object.keys(vals) });
     return row.id;
   }
 
@@ -375,9 +376,11 @@ export class Orm {
       if (!row) continue;
       const merged = { ...row, ...changes } as Row;
       this.checkRow(def, merged, Object.keys(changes));
+      const before = { ...row };
       this.db.update(model, id, { ...changes, write_date: this.db.now(), write_uid: this.uid });
       for (const [name, field, value] of relations) this.applyCommands(model, id, name, field, value);
       def.check?.(this, row);
+      this.db.noteChange({ op: 'write', model, id, fields: Object.keys(vals), before });
     }
     return true;
   }

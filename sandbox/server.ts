@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { automationModels, seedModelRegistry, sendWebhooks, webhooksFor, type WebhookDelivery } from './automation';
 import { Database } from './database';
 import {
   OdooServerError,
@@ -46,6 +47,8 @@ export interface SandboxOptions {
   databases?: string[];
   /** Clock for create_date/write_date (ms since epoch); default Date.now. */
   now?: () => number;
+  /** Whether the base_automation module is installed (default true): without it base.automation does not exist. */
+  baseAutomation?: boolean;
 }
 
 export interface RecordedRequest {
@@ -109,6 +112,10 @@ export interface Sandbox {
   setApiKeyExpiry(key: string, expiresAt: number | Date | null): void;
   /** Deletes a key, as a user does in their preferences: it stops working at once. */
   revokeApiKey(key: string): void;
+  /** Every webhook POST automation rules made, oldest first (status, or Odoo's log line when it failed). */
+  webhooks: WebhookDelivery[];
+  /** Resolves once the webhooks of changes made without HTTP (callMethod, insertRecords) are sent. */
+  webhooksSettled(): Promise<void>;
 }
 
 interface ApiKey {
@@ -201,13 +208,21 @@ class SandboxServer implements Sandbox {
   private faults: FaultOptions;
   private readonly random: () => number;
   private databases = new Map<string, Database>();
-  private readonly registry = new Map<string, ModelDef>(MODELS.map((m) => [m.name, m]));
+  private readonly models: ModelDef[];
+  private readonly registry: Map<string, ModelDef>;
+  readonly webhooks: WebhookDelivery[] = [];
+  /** Webhooks of the transaction that just committed, taken by whoever ran it. */
+  private committed: Array<ReturnType<typeof webhooksFor>[number]> = [];
+  private readonly afterCommit = new WeakMap<http.ServerResponse, Promise<void>>();
+  private readonly background = new Set<Promise<void>>();
   private readonly server: http.Server;
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private apiKeys: ApiKey[] = [];
 
   constructor(private readonly options: SandboxOptions) {
+    this.models = [...MODELS, ...automationModels(options.baseAutomation !== false)];
+    this.registry = new Map(this.models.map((m) => [m.name, m]));
     this.faults = validateFaults(options.faults ?? {});
     this.random = seededRandom(options.seed ?? 1);
     this.reset();
@@ -257,11 +272,19 @@ class SandboxServer implements Sandbox {
     const indexes = extraIndexes(this.options.uniqueConstraints ?? {});
     this.databases = new Map(
       names.map((name) => {
-        const db = new Database(name, MODELS, indexes, this.options.now ?? Date.now);
-        db.transaction(() => seedDemoData(new Orm(db, 1, {}, this.registry)));
+        const db = new Database(name, this.models, indexes, this.options.now ?? Date.now);
+        db.transaction(() => {
+          const orm = new Orm(db, 1, {}, this.registry);
+          seedDemoData(orm);
+          seedModelRegistry(orm, this.registry);
+        });
+        const rules = this.registry.has('base.automation') ? db.table('base.automation') : undefined;
+        db.watchChanges = () => rules !== undefined && rules.rows.size > 0;
+        db.onCommit = (changes) => this.committed.push(...webhooksFor(db, this.registry, changes));
         return [name, db];
       }),
     );
+    this.committed = [];
     this.apiKeys = [];
     for (const c of CREDENTIALS) this.addApiKey({ uid: c.uid, key: c.apiKey, name: 'sandbox' });
   }
@@ -300,6 +323,29 @@ class SandboxServer implements Sandbox {
 
   private forEachKeyTable(change: (orm: Orm) => void): void {
     for (const db of this.databases.values()) db.transaction(() => change(new Orm(db, 1, {}, this.registry)));
+    this.sendInBackground();
+  }
+
+  /** Starts the webhooks of the transaction that just committed; undefined when there are none. */
+  private sendCommitted(): Promise<void> | undefined {
+    if (this.committed.length === 0) return undefined;
+    const webhooks = this.committed;
+    this.committed = [];
+    return sendWebhooks(webhooks, (delivery) => {
+      this.webhooks.push(delivery);
+      if (this.webhooks.length > MAX_RECORDED + 1000) this.webhooks.splice(0, this.webhooks.length - MAX_RECORDED);
+    });
+  }
+
+  private sendInBackground(): void {
+    const sending = this.sendCommitted();
+    if (!sending) return;
+    this.background.add(sending);
+    void sending.finally(() => this.background.delete(sending));
+  }
+
+  async webhooksSettled(): Promise<void> {
+    while (this.background.size > 0) await Promise.all([...this.background]);
   }
 
   /** The user of a key that exists and has not expired, as Odoo's `_check_credentials` (expiration_date > now). */
@@ -314,7 +360,11 @@ class SandboxServer implements Sandbox {
     if (!db) throw new RangeError(`no database named ${database}`);
     if (!this.registry.has(model)) throw new RangeError(`no model named ${model}`);
     const orm = new Orm(db, SANDBOX_UIDS.admin, {}, this.registry);
-    return db.transaction(() => valsList.map((vals) => orm.createOne(model, vals)));
+    try {
+      return db.transaction(() => valsList.map((vals) => orm.createOne(model, vals)));
+    } finally {
+      this.sendInBackground();
+    }
   }
 
   callMethod(model: string, method: string, args: Record<string, unknown> = {}, database: string = SANDBOX_DEFAULTS.database): unknown {
@@ -325,7 +375,11 @@ class SandboxServer implements Sandbox {
     const bound = bindNamed(model, method, args);
     const context = typeof args.context === 'object' && args.context !== null ? (args.context as Record<string, unknown>) : {};
     const orm = new Orm(db, SANDBOX_UIDS.admin, context, this.registry);
-    return db.transaction(() => runMethod({ orm, model, ids: bound.ids, args: bound.args, protocol: 'json2', single: false }, method));
+    try {
+      return db.transaction(() => runMethod({ orm, model, ids: bound.ids, args: bound.args, protocol: 'json2', single: false }, method));
+    } finally {
+      this.sendInBackground();
+    }
   }
 
   // ---------------------------------------------------------------- HTTP plumbing
@@ -408,7 +462,12 @@ class SandboxServer implements Sandbox {
 
   private reply(res: http.ServerResponse, entry: RecordedRequest, reply: HttpReply): void {
     entry.status = reply.status;
-    this.send(res, reply);
+    // Like Odoo, the webhooks of a committed call go out before the caller gets its answer.
+    const webhooks = this.afterCommit.get(res);
+    if (webhooks) {
+      this.afterCommit.delete(res);
+      void webhooks.then(() => this.send(res, reply));
+    } else this.send(res, reply);
   }
 
   private send(res: http.ServerResponse, reply: HttpReply): void {
@@ -483,9 +542,12 @@ class SandboxServer implements Sandbox {
       outcome = { ok: false, error: toServerError(err) };
     }
     if (call.fault === 'commitThenDrop') {
+      this.sendInBackground();
       res.socket?.destroy();
       return undefined;
     }
+    const webhooks = this.sendCommitted();
+    if (webhooks) this.afterCommit.set(res, webhooks);
     return outcome;
   }
 

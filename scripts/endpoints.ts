@@ -34,7 +34,7 @@ const EXAMPLES: Record<string, unknown> = {
     customer: { id: 7001, first_name: 'Ada', last_name: 'Lovelace' },
     billing_address: { first_name: 'Ada', last_name: 'Lovelace', address1: 'Main Street 1', city: 'London', zip: 'N1 9GU', country_code: 'GB' },
     line_items: [{ sku: 'FURN_7777', title: 'Office Chair', quantity: 1, price: '199.00' }],
-  },
+  },  '/odoo/partners': { _action: 'Send res.partner to Node-RED(#1)', _id: 3, _model: 'res.partner', email: 'admin@yourcompany.example.com', id: 3, name: 'Mitchell Admin', write_date: '2026-01-15 10:20:30.000000' },
 };
 
 /** Environment variables holding webhook secrets that are not set (the demo secret goes there). */
@@ -55,7 +55,10 @@ export function describeEndpoints(flows: FlowNode[], base: string, env: NodeJS.P
     if (!route) continue;
     const method = (node.method ?? 'post').toUpperCase();
     const tab = tabs.get(node.z ?? '')?.label;
-    const url = `${base}${route.startsWith('/') ? route : `/${route}`}`;
+    const plain = `${base}${route.startsWith('/') ? route : `/${route}`}`;
+    // Odoo's rule carries webhook-in's secret in the URL.
+    const token = node.type === 'webhook-in' && node.scheme === 'odoo' && node.secretEnv ? env[node.secretEnv.trim()] : undefined;
+    const url = token ? `${plain}?token=${encodeURIComponent(token)}` : plain;
     lines.push(`  # ${method} ${route}${tab ? ` (${tab} tab)` : ''}`);
     if (method === 'GET' || method === 'DELETE') {
       lines.push(`  curl -s ${quote(method === 'GET' && route === '/api/partners' ? `${url}?q=ada` : url)}${method === 'DELETE' ? ' -X DELETE' : ''}`);

@@ -1,6 +1,6 @@
 /**
  * Node-RED as a child process on the Orders tab: a patched copy of flows/flows.json in a temporary user dir
- * (short lease, short Odoo timeout, soak retry policy, the chosen store backend), this package linked into the
+ * (short lease, short Odoo timeout, the soak retry policy on every odoo-write's Delivery tab, the chosen store backend), this package linked into the
  * user dir as `npm start` does, and kill -9 / restart on the same user dir and store.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -32,7 +32,7 @@ export function soakFlows(flows: FlowNode[], patch: FlowPatch): FlowNode[] {
   if (!tab) throw new Error(`flows/flows.json has no tab labelled "${ORDERS_TAB_LABEL}"`);
   const onTab = flows.filter((n) => n.z === tab.id);
   const configIds = new Set<string>([CONNECTION_ID]);
-  for (const n of onTab) for (const field of ['store', 'connection']) if (typeof n[field] === 'string') configIds.add(n[field] as string);
+  for (const n of onTab) for (const field of ['store', 'deliveryStore', 'connection']) if (typeof n[field] === 'string') configIds.add(n[field] as string);
   const picked = [tab, ...flows.filter((n) => configIds.has(n.id)), ...onTab].map((n) => ({ ...n }));
   for (const n of picked) {
     if (n.type === 'odoo-connection') {
@@ -41,8 +41,11 @@ export function soakFlows(flows: FlowNode[], patch: FlowPatch): FlowNode[] {
     if (n.type === 'middleware-store') {
       Object.assign(n, patch.backend === 'redis' ? { backend: 'redis', url: patch.redisUrl, db: 0, keyPrefix: patch.keyPrefix } : { backend: 'sqlite', path: 'soak-store.sqlite' });
     }
-    if (n.type === 'idempotency-guard') n.leaseSeconds = patch.leaseSeconds;
-    if (n.type === 'middleware-retry') Object.assign(n, patch.retry, { multiplier: 2 });
+    if (n.type === 'odoo-write' && n.once === true) n.onceLeaseSeconds = patch.leaseSeconds;
+    if (n.type === 'odoo-write' && n.retry === true) {
+      const { maxAttempts, baseDelayMs, maxDelayMs, maxTotalMs, replayRate } = patch.retry;
+      Object.assign(n, { retryMaxAttempts: maxAttempts, retryBaseDelayMs: baseDelayMs, retryMaxDelayMs: maxDelayMs, retryMultiplier: 2, retryMaxTotalMs: maxTotalMs, deadLetterReplayRate: replayRate });
+    }
   }
   if (!picked.some((n) => n.type === 'middleware-store')) throw new Error('the Orders tab uses no middleware-store');
   return [...picked, ...circuitCounter(picked, tab.id)];

@@ -1,6 +1,6 @@
 /**
  * The shipped "Shop webhook" tab run as `npm start` runs it: a signed shop order goes through signature check,
- * correlation tracer, guard and both canonical mappers into one sale.order, with the correlation id on the Odoo
+ * correlation tracer and both canonical mappers into one sale.order written exactly once by key, with the correlation id on the Odoo
  * chatter and every hop visible in the trace.
  */
 import { strict as assert } from 'node:assert';
@@ -89,7 +89,7 @@ describe('Shop webhook flow (signed webhook -> mapper -> Odoo, traced)', functio
     const trace = await getJson(`${base}/odoo-middleware/traces/${correlationId}`);
     assert.equal(trace.status, 200, JSON.stringify(trace.body));
     const types = (trace.body as { spans: Array<{ nodeType: string }> }).spans.map((s) => s.nodeType);
-    for (const type of ['correlation-tracer', 'idempotency-guard', 'canonical-mapper', 'odoo-write', 'idempotency-complete']) {
+    for (const type of ['correlation-tracer', 'canonical-mapper', 'odoo-write']) {
       assert.ok(types.includes(type), `no ${type} hop in ${types.join(', ')}`);
     }
 

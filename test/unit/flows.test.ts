@@ -6,7 +6,7 @@ import * as path from 'node:path';
 const flowsDir = path.resolve(__dirname, '..', '..', '..', 'flows');
 const files = [path.join(flowsDir, 'flows.json'), ...fs.readdirSync(path.join(flowsDir, 'examples')).map((f) => path.join(flowsDir, 'examples', f))];
 
-type FlowNode = { id: string; type: string; z?: string; wires?: string[][]; scope?: string[] | null; links?: string[] };
+type FlowNode = { id: string; type: string; z?: string; name?: string; label?: string; info?: string; x?: number; wires?: string[][]; scope?: string[] | null; links?: string[] };
 
 describe('flow files', () => {
   for (const file of files) {
@@ -32,6 +32,56 @@ describe('flow files', () => {
 
       it('holds no secret: credentials stay out of flow files', () => {
         for (const node of nodes) assert.equal((node as { credentials?: unknown }).credentials, undefined, `${node.id} carries credentials`);
+      });
+    });
+  }
+});
+
+/** The shipped webhook tabs are documentation: they read left to right and stay short (see the README). */
+describe('shipped Orders and Shop webhook tabs', () => {
+  const nodes = JSON.parse(fs.readFileSync(path.join(flowsDir, 'flows.json'), 'utf8')) as FlowNode[];
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  for (const label of ['Orders', 'Shop webhook']) {
+    describe(label, () => {
+      const tab = nodes.find((n) => n.type === 'tab' && n.label === label) as FlowNode;
+      const onTab = nodes.filter((n) => n.z === tab.id && n.type !== 'group');
+
+      it('has an info text that says how to call it', () => {
+        assert.match(tab.info ?? '', /POST \/(api|hooks)\//);
+      });
+
+      it('names every node for what it does', () => {
+        for (const n of onTab) assert.ok((n.name ?? '').trim().length > 0, `${n.type} ${n.id} has no name`);
+      });
+
+      it('runs every wire left to right (error paths go through link nodes)', () => {
+        for (const n of onTab) {
+          for (const target of (n.wires ?? []).flat()) {
+            const t = byId.get(target) as FlowNode;
+            assert.ok((t.x ?? 0) > (n.x ?? 0), `${n.name} -> ${t.name} runs back across the canvas`);
+          }
+        }
+      });
+
+      it('keeps every path at about a dozen nodes at most', () => {
+        const longest = new Map<string, number>();
+        const depth = (id: string): number => {
+          const known = longest.get(id);
+          if (known !== undefined) return known;
+          const n = byId.get(id) as FlowNode;
+          const d = 1 + Math.max(0, ...(n.wires ?? []).flat().map(depth));
+          longest.set(id, d);
+          return d;
+        };
+        const worst = Math.max(...onTab.map((n) => depth(n.id)));
+        assert.ok(worst <= 12, `a path of ${worst} nodes`);
+      });
+
+      it('writes to Odoo through the Delivery tab, not through guard / retry wiring', () => {
+        const writes = onTab.filter((n) => n.type === 'odoo-write') as Array<FlowNode & Record<string, unknown>>;
+        assert.ok(writes.length > 0);
+        for (const w of writes) assert.ok(w.retry === true && w.deadLetter === true, `${w.name} has no retry or dead letter`);
+        assert.deepEqual(onTab.filter((n) => n.type === 'idempotency-guard' || n.type === 'idempotency-complete').map((n) => n.name), []);
       });
     });
   }

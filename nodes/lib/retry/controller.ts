@@ -28,6 +28,8 @@ export interface RetryControllerDeps {
   overrides: ClassificationOverrides;
   unknownRetryable: boolean;
   replayRatePerSecond: number;
+  /** False: a message the policy gives up on is handed back ('gave_up') instead of parked. Default true. */
+  deadLetter?: boolean;
   now(): number;
   random(): number;
   newId(): string;
@@ -44,6 +46,9 @@ export interface RetryControllerDeps {
   /** A background failure (timer, restore, replay) with no message in flight to fail. */
   reportError(err: unknown, msg?: Msg): void;
 }
+
+/** What became of a failed message: re-sent later, parked, or (dead letters off) handed back to the caller. */
+export type FailureRoute = 'scheduled' | 'dead_lettered' | 'gave_up';
 
 interface PendingRetry {
   msg: Msg;
@@ -101,13 +106,13 @@ export class RetryController {
   }
 
   /** Handles one failed message (a Catch message). Rejects when it carries no error or the store cannot take it. */
-  handleFailure(msg: Msg): Promise<void> {
+  handleFailure(msg: Msg): Promise<FailureRoute> {
     const work = this.processFailure(msg);
     this.track(work.catch(() => undefined));
     return work;
   }
 
-  private async processFailure(msg: Msg): Promise<void> {
+  private async processFailure(msg: Msg): Promise<FailureRoute> {
     const { deps } = this;
     if ((typeof msg.error !== 'object' || msg.error === null) && msg.statusCode === undefined) {
       throw new ValidationError('msg.error must be the error object a Catch node sets (or msg.statusCode an HTTP status); wire this node from a Catch node', {
@@ -132,12 +137,13 @@ export class RetryController {
     msg.retry = decision.state;
 
     if (decision.action === 'dead_letter') {
+      if (deps.deadLetter === false) return 'gave_up';
       const letter = await this.park(msg, decision.reason, decision.classification, sourceId);
       msg.deadLetter = { id: letter.id, reason: decision.reason, kind: decision.classification.kind };
       this.deadCount += 1;
       deps.status(failed(`dead-lettered ${this.deadCount}`));
       deps.deadLettered(msg);
-      return;
+      return 'dead_lettered';
     }
 
     const id = deps.newId();
@@ -146,10 +152,11 @@ export class RetryController {
     await deps.store.scheduleRetry(entry);
     deps.onRetryScheduled?.();
     // Closed meanwhile: the entry is stored, and the next start of this node re-arms it.
-    if (this.closed) return;
+    if (this.closed) return 'scheduled';
     this.arm(id, msg, dueAt, decision.delayMs);
     const more = this.pending.size > 1 ? `, ${this.pending.size} pending` : '';
     deps.status(waiting(`retry ${decision.state.attempt}/${deps.policy.maxAttempts} in ${formatDelay(decision.delayMs)}${more}`));
+    return 'scheduled';
   }
 
   enqueueReplay(letter: DeadLetter, store: MiddlewareStore): boolean {

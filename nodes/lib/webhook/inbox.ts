@@ -36,6 +36,8 @@ export interface InboxRequest {
   path: string;
   query: unknown;
   rawBody?: Buffer;
+  /** Scheme odoo: `msg.odoo` = {model, id, action}. */
+  odoo?: unknown;
 }
 
 interface InboxPayload {
@@ -43,6 +45,7 @@ interface InboxPayload {
   webhook: WebhookInfo;
   req: { headers: Record<string, string | string[]>; method: string; url: string; path: string; query: unknown };
   rawBody?: Buffer;
+  odoo?: unknown;
 }
 
 /** The delivery id, when there is one, is the event key: resends of one delivery are handled in order. */
@@ -53,6 +56,7 @@ export function inboxPublish(topic: string, request: InboxRequest): PublishReque
     req: { headers: headersWithoutCredentials(request.headers), method: request.method, url: request.url, path: request.path, query: request.query },
   };
   if (request.rawBody) body.rawBody = request.rawBody;
+  if (request.odoo) body.odoo = request.odoo;
   // Buffers (a binary body, rawBody) travel as tagged base64 and are Buffers again on delivery.
   const publish: PublishRequest = { topic, payload: toJsonSafe({ body }).value.body, headers: { correlationId: request.correlationId } };
   if (request.webhook.deliveryId) publish.key = request.webhook.deliveryId;
@@ -65,5 +69,6 @@ export function inboxMessage(delivery: Record<string, unknown>): Record<string, 
   const msg: Record<string, unknown> = { ...delivery, payload: body.payload, webhook: body.webhook, req: body.req };
   delete msg.topic;
   if (body.rawBody !== undefined) msg.rawBody = body.rawBody;
+  if (body.odoo !== undefined) msg.odoo = body.odoo;
   return msg;
 }

@@ -11,6 +11,8 @@ import addFormats from 'ajv-formats';
 import { MiddlewareError } from '../errors';
 import { DEFAULT_MAX_JSON_DEPTH, jsonTextTooDeep } from '../http/json-depth';
 import { isUsableCorrelationId } from '../trace/context';
+import type { OdooEventDedupe } from '../odoo-events/dedupe';
+import { parseOdooEvent, type OdooEventInfo } from '../odoo-events/event';
 import type { ReplayClaim, ReplayGuard, ReplayOutcome } from './replay';
 import { Headers, SignatureConfig, SignatureScheme, verifySignature } from './signatures';
 
@@ -27,6 +29,8 @@ export interface ReceiverOptions {
   deliveryIdHeader?: string;
   /** Set when replay protection is on. */
   replay?: ReplayGuard;
+  /** Scheme odoo: the seen-set that makes Odoo's repeated POSTs of one change one event. */
+  odooDedupe?: OdooEventDedupe;
   /** How long a claimed delivery id holds before a resend may take it over (its handling died). */
   replayLeaseMs?: number;
   clock?: () => number;
@@ -37,6 +41,8 @@ export interface ReceiverOptions {
 export interface IncomingRequest {
   headers: Headers;
   body: Readable;
+  /** The secret token presented in the URL (scheme odoo). */
+  urlToken?: string;
 }
 
 export interface WebhookInfo {
@@ -48,10 +54,16 @@ export interface WebhookInfo {
 }
 
 export type ReceiveOutcome =
-  /** `claim` (replay protection on): mark it done once the event is safe, release it when handling failed. */
-  | { kind: 'accepted'; payload: unknown; rawBody: Buffer; correlationId: string; webhook: WebhookInfo; claim?: ReplayClaim }
+  /**
+   * `claim` (replay protection on, or scheme odoo deduplicating): mark it done once the event is safe, release it
+   * when handling failed. `odoo` (scheme odoo): the record event.
+   */
+  | { kind: 'accepted'; payload: unknown; rawBody: Buffer; correlationId: string; webhook: WebhookInfo; claim?: ReplayClaim; odoo?: OdooEvent }
   | { kind: 'duplicate'; correlationId: string; webhook: WebhookInfo }
   | { kind: 'rejected'; error: WebhookRejection };
+
+/** `msg.odoo` of an Odoo record event. */
+export type OdooEvent = Pick<OdooEventInfo, 'model' | 'id' | 'action'>;
 
 /** A refused request: `status` is the HTTP answer, `code` goes in the JSON error body. */
 export class WebhookRejection extends MiddlewareError {
@@ -185,7 +197,7 @@ export class WebhookReceiver {
     }
     const rawBody = await readBody(request.body, options.maxBodyBytes);
 
-    const signature = verifySignature(options.signature, headers, rawBody, now);
+    const signature = verifySignature(options.signature, headers, rawBody, now, request.urlToken);
     if (!signature.ok) {
       const status = signature.code === 'WEBHOOK_SECRET_MISSING' ? 500 : 401;
       throw new WebhookRejection(status, signature.code.slice('WEBHOOK_'.length).toLowerCase(), signature.message);
@@ -217,9 +229,24 @@ export class WebhookReceiver {
       throw new WebhookRejection(422, 'schema', `payload does not match the schema: ${summary}`, { errors });
     }
 
-    const deliveryId = this.deliveryId(headers, payload);
+    const odooEvent = options.signature.scheme === 'odoo' ? odooEventOf(payload, options.odooDedupe !== undefined) : undefined;
+    const deliveryId = odooEvent ? odooDeliveryId(odooEvent) : this.deliveryId(headers, payload);
     const webhook: WebhookInfo = { scheme: options.signature.scheme, verified: signature.verified, deliveryId, receivedAt };
     const correlationId = correlationFrom(headers);
+
+    let odooClaim: ReplayClaim | undefined;
+    if (odooEvent && options.odooDedupe) {
+      let seen;
+      try {
+        seen = await options.odooDedupe.webhook({ model: odooEvent.model, id: odooEvent.id, writeDate: odooEvent.writeDate as string }, now);
+      } catch (err: unknown) {
+        throw new WebhookRejection(503, 'replay_store_unavailable', `event store unavailable: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      if (seen.outcome === 'duplicate') return { kind: 'duplicate', correlationId, webhook };
+      odooClaim = seen.claim;
+    }
+    const odoo: OdooEvent | undefined = odooEvent ? { model: odooEvent.model, id: odooEvent.id, action: odooEvent.action } : undefined;
+    const extra = odoo ? { odoo } : {};
 
     if (options.replay) {
       if (!deliveryId) {
@@ -233,13 +260,14 @@ export class WebhookReceiver {
       } catch (err: unknown) {
         throw new WebhookRejection(503, 'replay_store_unavailable', `replay store unavailable: ${err instanceof Error ? err.message : String(err)}`);
       }
+      if (replay.outcome !== 'claimed') await odooClaim?.release();
       if (replay.outcome === 'duplicate') return { kind: 'duplicate', correlationId, webhook };
       if (replay.outcome === 'in_progress') {
         throw new WebhookRejection(503, 'delivery_in_progress', `delivery ${deliveryId} is being handled right now; send it again later`, { retryAfterSec: 5 });
       }
-      return { kind: 'accepted', payload, rawBody, correlationId, webhook, claim: replay.claim };
+      return { kind: 'accepted', payload, rawBody, correlationId, webhook, claim: bothClaims(replay.claim, odooClaim), ...extra };
     }
-    return { kind: 'accepted', payload, rawBody, correlationId, webhook };
+    return { kind: 'accepted', payload, rawBody, correlationId, webhook, ...(odooClaim ? { claim: odooClaim } : {}), ...extra };
   }
 
   private deliveryHeaderName(): string | undefined {
@@ -259,6 +287,33 @@ export class WebhookReceiver {
     }
     return undefined;
   }
+}
+
+/** Replay protection's claim and the Odoo seen-set's, settled together. */
+function bothClaims(replay: ReplayClaim, odoo: ReplayClaim | undefined): ReplayClaim {
+  if (!odoo) return replay;
+  return {
+    done: async (now) => {
+      await Promise.all([replay.done(now), odoo.done(now)]);
+    },
+    release: async () => {
+      await Promise.all([replay.release(), odoo.release()]);
+    },
+  };
+}
+
+/** Scheme odoo: the body must be Odoo's webhook body; with deduplication on it must carry write_date. */
+function odooEventOf(payload: unknown, dedupe: boolean): OdooEventInfo {
+  const parsed = parseOdooEvent(payload);
+  if (!parsed.ok) throw new WebhookRejection(400, 'not_odoo_event', `not an Odoo webhook body: ${parsed.message}`);
+  if (dedupe && parsed.event.writeDate === undefined) {
+    throw new WebhookRejection(422, 'odoo_write_date_missing', 'the body has no write_date: add "Last Updated on" (write_date) to the fields the automation rule sends; it is the deduplication key');
+  }
+  return parsed.event;
+}
+
+function odooDeliveryId(event: OdooEventInfo): string {
+  return event.writeDate ? `${event.model}:${event.id}:${event.writeDate}` : `${event.model}:${event.id}`;
 }
 
 /** X-Correlation-ID, then X-Request-ID when short and printable; otherwise a new UUID. */

@@ -3,10 +3,10 @@
  * Every comparison is constant-time (crypto.timingSafeEqual after a length check) and every configured
  * secret is tried, so a previous secret keeps working while a rotation is rolled out.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
-export type SignatureScheme = 'none' | 'hmac' | 'stripe' | 'shopify' | 'github';
-export const SIGNATURE_SCHEMES: readonly SignatureScheme[] = ['none', 'hmac', 'stripe', 'shopify', 'github'];
+export type SignatureScheme = 'none' | 'hmac' | 'stripe' | 'shopify' | 'github' | 'odoo';
+export const SIGNATURE_SCHEMES: readonly SignatureScheme[] = ['none', 'hmac', 'stripe', 'shopify', 'github', 'odoo'];
 
 export interface HmacSettings {
   algorithm: 'sha256' | 'sha512';
@@ -117,7 +117,21 @@ function verifyStripe(secrets: string[], headers: Headers, body: Buffer, nowMs: 
   return { ok: true, verified: true, secretIndex: index };
 }
 
-export function verifySignature(config: SignatureConfig, headers: Headers, body: Buffer, nowMs: number): VerifyResult {
+/**
+ * Odoo's webhooks carry no signature: the secret is a token in the URL. Digests of both sides are compared, so
+ * neither the token's length nor its prefix leaks through timing.
+ */
+function verifyToken(secrets: string[], token: string | undefined): VerifyResult {
+  if (token === undefined || token === '') {
+    return { ok: false, code: 'WEBHOOK_SIGNATURE_MISSING', message: 'missing token in the URL (?token=<secret> or <path>/<secret>)' };
+  }
+  const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
+  const index = matchAny(secrets, [digest(token)], digest);
+  return index < 0 ? invalid('the URL token is not the configured secret') : { ok: true, verified: true, secretIndex: index };
+}
+
+/** `urlToken`: the secret presented in the request URL (scheme odoo). */
+export function verifySignature(config: SignatureConfig, headers: Headers, body: Buffer, nowMs: number, urlToken?: string): VerifyResult {
   if (config.scheme === 'none') return { ok: true, verified: false };
   const secrets = config.secrets.filter((s) => typeof s === 'string' && s !== '');
   if (secrets.length === 0) return { ok: false, code: 'WEBHOOK_SECRET_MISSING', message: `scheme ${config.scheme} needs a secret and none is configured` };
@@ -130,6 +144,8 @@ export function verifySignature(config: SignatureConfig, headers: Headers, body:
       return verifyEncoded(secrets, 'X-Hub-Signature-256', header(headers, 'x-hub-signature-256'), 'sha256=', 'hex', (s) => hmac('sha256', s, body));
     case 'shopify':
       return verifyEncoded(secrets, 'X-Shopify-Hmac-Sha256', header(headers, 'x-shopify-hmac-sha256'), '', 'base64', (s) => hmac('sha256', s, body));
+    case 'odoo':
+      return verifyToken(secrets, urlToken);
     case 'stripe':
       return verifyStripe(secrets, headers, body, nowMs, config.toleranceSec ?? DEFAULT_STRIPE_TOLERANCE_SEC);
     default:

@@ -98,6 +98,20 @@ describe('lint write protection', () => {
     assert.deepEqual(unprotected(grouped.map((n) => (n.id === 'c' ? { ...n, g: 'g2' } : n))), ['w']);
   });
 
+  it('accepts a write fed by an event subscriber whose failure is nacked back to the bus', () => {
+    const subscribed = [
+      { id: 't', type: 'tab' },
+      { id: 'sub', type: 'event-subscribe', z: 't', topic: 'odoo.res.partner', group: 'sales', wires: [['w']] },
+      { id: 'w', type: 'odoo-write', z: 't', name: 'note', operation: 'call', model: 'res.partner', wires: [['done'], []] },
+      { id: 'done', type: 'event-ack', z: 't', action: 'ack', wires: [[]] },
+      { id: 'c', type: 'catch', z: 't', scope: ['w'], wires: [['nack']] },
+      { id: 'nack', type: 'event-ack', z: 't', action: 'nack', wires: [[]] },
+    ];
+    assert.deepEqual(unprotected(subscribed), []);
+    assert.deepEqual(unprotected(subscribed.map((n) => (n.id === 'nack' ? { ...n, action: 'ack' } : n))), ['w'], 'an ack on failure drops the event');
+    assert.deepEqual(unprotected(subscribed.map((n) => (n.id === 'c' ? { ...n, scope: ['done'] } : n))), ['w'], 'no Catch covering the write');
+  });
+
   it('ignores a disabled Catch', () => {
     const flow = [...base, { id: 'c', type: 'catch', z: 't', scope: ['w'], d: true, wires: [['r']] }, { id: 'r', type: 'middleware-retry', z: 't', wires: [[], []] }];
     assert.deepEqual(unprotected(flow), ['w']);

@@ -123,4 +123,20 @@ describe('webhook signatures', () => {
       assert.equal(safeEqual(Buffer.from('abc'), Buffer.from('abc')), true);
     });
   });
+  describe('odoo (token in the URL)', () => {
+    const config: SignatureConfig = { scheme: 'odoo', secrets: [SECRET, OLD] };
+    it('accepts the current token', () => expectOk(verifySignature(config, {}, body, NOW, SECRET)));
+    it('accepts the previous token during a rotation', () => expectOk(verifySignature(config, {}, body, NOW, OLD), 1));
+    it('rejects another token, a prefix of it and a longer one', () => {
+      expectFailure(verifySignature(config, {}, body, NOW, 'nope'), 'WEBHOOK_SIGNATURE_INVALID');
+      expectFailure(verifySignature(config, {}, body, NOW, SECRET.slice(0, -1)), 'WEBHOOK_SIGNATURE_INVALID');
+      expectFailure(verifySignature(config, {}, body, NOW, `${SECRET}x`), 'WEBHOOK_SIGNATURE_INVALID');
+    });
+    it('says the token is missing from the URL', () => {
+      const result = verifySignature(config, {}, body, NOW);
+      expectFailure(result, 'WEBHOOK_SIGNATURE_MISSING');
+      if (!result.ok) assert.match(result.message, /token in the URL/);
+    });
+    it('needs a configured secret', () => expectFailure(verifySignature({ scheme: 'odoo', secrets: [''] }, {}, body, NOW, 'x'), 'WEBHOOK_SECRET_MISSING'));
+  });
 });

@@ -23,6 +23,9 @@ function protectedWrite(flows: FlowIndex, node: FlowObject): boolean {
   if (sources.length === 0 || sources.every(isHandStarted)) return true;
   const catchers = flows.catchesCovering(node).map((c) => flows.downstream(c.id));
   if (catchers.some((reached) => reached.some((n) => n.type === 'middleware-retry'))) return true;
+  // Fed by an event subscriber, a failure nacked back to the bus is delivered again, then dead-lettered.
+  const fromBus = sources.length > 0 && sources.every((s) => s.type === 'event-subscribe');
+  if (fromBus && catchers.some((reached) => reached.some((n) => n.type === 'event-ack' && n.action === 'nack'))) return true;
   // On an HTTP request path, a failure answered to the caller is the caller's to retry.
   const answersCaller = sources.some((s) => s.type === 'http in' || (s.type === 'webhook-in' && s.responseMode === 'flow'));
   return answersCaller && catchers.some((reached) => reached.some((n) => n.type === 'http response'));
