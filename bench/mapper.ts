@@ -1,9 +1,11 @@
 /**
  * canonical-mapper throughput against the same mapping written as one JSONata expression in a core change node.
- * Both run in one embedded Node-RED runtime (`RED.init`/`RED.start`, as in production: the test helper's sinon
- * spies on every send would dominate the figures) and are measured the same way: a steady stream of a 20-field
- * shop order with 5 lines, WINDOW messages in flight, messages per second at a sink node.
+ * Each runs in an embedded Node-RED runtime of its own, in a child process of its own (`RED.init`/`RED.start`, as
+ * in production: the test helper's sinon spies on every send would dominate the figures), and all are measured the
+ * same way: a steady stream of a 20-field shop order with 5 lines, WINDOW messages in flight, messages per second
+ * at a sink node.
  */
+import { fork, type ChildProcess } from 'node:child_process';
 import type { MappingRule } from '../nodes/lib/mapper/types';
 import { deploy as deployFlow, makeUserDir, SINK_TYPE, startRedIn, throughput, type EmbeddedRed } from '../test/helpers/embedded-red';
 
@@ -122,24 +124,89 @@ function orders(count: number): (i: number) => Record<string, unknown> {
   return (i) => ({ payload: all[i] });
 }
 
-export async function benchMapper(): Promise<Record<string, number>> {
-  const dir = makeUserDir('mw-bench-mapper-', ['canonical-mapper'], { sink: true });
-  const RED = await startRedIn(dir);
-  const setups: Record<string, Record<string, unknown>> = {
-    jsonata: { type: 'change', rules: [{ t: 'set', p: 'payload', pt: 'msg', to: JSONATA, tot: 'jsonata' }], wires: [['sink']] },
-    mapper: { type: 'canonical-mapper', mode: 'rules', rules: RULES, schemaType: 'none', wires: [['sink'], []] },
-    validated: { type: 'canonical-mapper', mode: 'rules', rules: RULES, schemaType: 'canonical', schema: 'https://schemas.odoo-middleware.dev/canonical/sales-order/1.0.0', wires: [['sink'], ['sink']] },
-    hop: { type: 'change', rules: [{ t: 'set', p: 'topic', pt: 'msg', to: 'hop', tot: 'str' }], wires: [['sink']] },
+const SETUPS: Record<string, Record<string, unknown>> = {
+  jsonata: { type: 'change', rules: [{ t: 'set', p: 'payload', pt: 'msg', to: JSONATA, tot: 'jsonata' }], wires: [['sink']] },
+  mapper: { type: 'canonical-mapper', mode: 'rules', rules: RULES, schemaType: 'none', wires: [['sink'], []] },
+  validated: { type: 'canonical-mapper', mode: 'rules', rules: RULES, schemaType: 'canonical', schema: 'https://schemas.odoo-middleware.dev/canonical/sales-order/1.0.0', wires: [['sink'], ['sink']] },
+  hop: { type: 'change', rules: [{ t: 'set', p: 'topic', pt: 'msg', to: 'hop', tot: 'str' }], wires: [['sink']] },
+};
+
+type Request = { round: number };
+type Reply = { ready: true } | { rate: number } | { error: string };
+
+/** One set-up in a runtime of its own (this process): warms up, then measures a round each time it is asked. */
+async function serveSide(name: string): Promise<void> {
+  const send = (reply: Reply): void => {
+    (process.send as (m: Reply) => void)(reply);
   };
+  const dir = makeUserDir(`mw-bench-mapper-${name}-`, ['canonical-mapper'], { sink: true });
+  const RED = await startRedIn(dir);
+  try {
+    await deployAll(RED, { [name]: SETUPS[name] });
+    // Every side maps the same orders, built once: the figures compare transformations, not input allocation.
+    const messages = orders(MESSAGES);
+    await throughput(RED, `bench-${name}`, WARM_UP, messages);
+    send({ ready: true });
+    await new Promise<void>((resolve) => {
+      process.on('message', () => {
+        throughput(RED, `bench-${name}`, MESSAGES, messages).then(
+          (rate) => send({ rate }),
+          (err: unknown) => send({ error: String(err) }),
+        );
+      });
+      process.on('disconnect', resolve);
+    });
+  } finally {
+    await RED.stop();
+    dir.remove();
+  }
+}
+
+interface Side {
+  name: string;
+  child: ChildProcess;
+  next(): Promise<Reply>;
+}
+
+function spawnSide(name: string): Side {
+  const child = fork(__filename, ['--side', name], { execArgv: ['--expose-gc'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const replies: Reply[] = [];
+  const waiting: Array<(reply: Reply) => void> = [];
+  child.on('message', (reply: Reply) => {
+    const resolve = waiting.shift();
+    if (resolve) resolve(reply);
+    else replies.push(reply);
+  });
+  child.on('exit', (code) => {
+    for (const resolve of waiting.splice(0)) resolve({ error: `the ${name} side exited with ${code}` });
+  });
+  return {
+    name,
+    child,
+    next: () => (replies.length > 0 ? Promise.resolve(replies.shift() as Reply) : new Promise((resolve) => waiting.push(resolve))),
+  };
+}
+
+async function expect(side: Side): Promise<number | undefined> {
+  const reply = await side.next();
+  if ('error' in reply) throw new Error(`${side.name}: ${reply.error}`);
+  return 'rate' in reply ? reply.rate : undefined;
+}
+
+/**
+ * Each set-up runs in a child process of its own (its own heap: JSONata's garbage never lands on the mapper's
+ * figure), and the rounds interleave the set-ups, one at a time, so machine load falls on all of them alike.
+ */
+export async function benchMapper(): Promise<Record<string, number>> {
+  const sides = Object.keys(SETUPS).map(spawnSide);
   const best: Record<string, number> = {};
   try {
-    await deployAll(RED, setups);
-    // Every set-up maps the same orders, built once: the figures compare transformations, not input allocation.
-    const messages = orders(MESSAGES);
-    for (const name of Object.keys(setups)) await throughput(RED, `bench-${name}`, WARM_UP, messages);
-    // Rounds interleave the set-ups so garbage left by one (JSONata's above all) does not fall on one figure only.
+    for (const side of sides) await expect(side);
     for (let round = 0; round < ROUNDS; round++) {
-      for (const name of Object.keys(setups)) best[name] = Math.max(best[name] ?? 0, await throughput(RED, `bench-${name}`, MESSAGES, messages));
+      for (const side of sides) {
+        side.child.send({ round } satisfies Request);
+        best[side.name] = Math.max(best[side.name] ?? 0, (await expect(side)) ?? 0);
+      }
     }
     return {
       mapper_msgs_per_s: Math.round(best.mapper),
@@ -149,12 +216,20 @@ export async function benchMapper(): Promise<Record<string, number>> {
       mapper_vs_jsonata_ratio: best.mapper / best.jsonata,
     };
   } finally {
-    await RED.stop();
-    dir.remove();
+    for (const side of sides) side.child.disconnect();
   }
 }
 
-if (require.main === module) {
+const sideArg = process.argv.indexOf('--side');
+if (require.main === module && sideArg !== -1) {
+  serveSide(process.argv[sideArg + 1]).then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+} else if (require.main === module) {
   benchMapper().then(
     (figures) => {
       for (const [name, value] of Object.entries(figures)) console.log(`${name}: ${value}`);

@@ -73,6 +73,10 @@ function unavailableStore(backend: 'sqlite' | 'redis', reason: Error): Middlewar
     listRetries: fail,
     getWatermark: fail,
     setWatermark: fail,
+    openSla: fail,
+    closeSla: fail,
+    markSlaBreached: fail,
+    listSlas: fail,
     close: () => Promise.resolve(),
   };
 }

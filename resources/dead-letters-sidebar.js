@@ -38,6 +38,7 @@
   var purgeDays = $('<input type="number" min="0" value="30">').attr('title', t('purgeTip')).css({ width: '55px', flex: 'none' });
   $('<button class="red-ui-button red-ui-button-small">').text(t('purge')).attr('title', t('purgeTip')).css({ flex: 'none' }).on('click', purge).appendTo(purgeRow);
   purgeRow.append(purgeDays).append($('<span>').text(t('days')));
+  var clusters = $('<div class="dl-clusters">').css({ margin: '4px 0 8px' }).appendTo(content);
   var list = $('<div>').appendTo(content);
 
   var toolbar = $('<div>');
@@ -128,7 +129,28 @@
     }).fail(failure);
   }
 
+  /* Letters grouped by normalised error: the count says how many records hit the same failure. */
+  function renderClusters(data) {
+    clusters.empty();
+    if (!data.clusters || !data.clusters.length) return;
+    $('<div>').css({ fontWeight: 'bold', marginBottom: '2px' }).text('By error (' + data.clusters.length + ')').appendTo(clusters);
+    data.clusters.slice(0, 20).forEach(function (c) {
+      var r = $('<div class="dl-cluster">').css({ padding: '2px 0', cursor: 'pointer' }).attr('title', c.example.message);
+      $('<span class="red-ui-debug-msg-type-number">').css({ display: 'inline-block', minWidth: '36px' }).text(c.count + '\u00d7').appendTo(r);
+      $('<span class="dl-cluster-signature">').text((c.kind ? c.kind + ' \u00b7 ' : '') + c.signature).appendTo(r);
+      $('<div>').css({ fontSize: '0.8em', opacity: 0.7, marginLeft: '36px' })
+        .text('first ' + new Date(c.firstSeen).toLocaleString() + ' \u00b7 last ' + new Date(c.lastSeen).toLocaleString()).appendTo(r);
+      var detail = $('<div>').css({ display: 'none', marginLeft: '36px' }).appendTo(r);
+      r.on('click', function (e) { if (!$(e.target).closest(detail).length) toggleDetail(detail, c.example.id); });
+      r.appendTo(clusters);
+    });
+    if (data.truncated) $('<div>').css({ opacity: 0.7 }).text('grouped the latest ' + data.letters + ' of ' + data.total).appendTo(clusters);
+  }
+
   function refresh() {
+    var clusterQuery = query();
+    delete clusterQuery.limit;
+    $.getJSON(BASE + '/clusters', clusterQuery).done(renderClusters).fail(function () { clusters.empty(); });
     fillFlows();
     $.getJSON(BASE, query()).done(function (data) {
       renderCounts(data.countsByKind);

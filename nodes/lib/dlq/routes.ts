@@ -3,6 +3,7 @@
  * GET needs `middleware-retry.read`, actions need `middleware-retry.write`.
  */
 import { toMiddlewareError } from '../errors';
+import { listClusters } from './clusters';
 import type { DeadLetterRegistry } from './registry';
 import {
   discardLetters,
@@ -70,6 +71,8 @@ export function mountDeadLetterRoutes(
   const write = needsPermission('middleware-retry.write');
 
   app.get(DEAD_LETTERS_PATH, read, handle(async (req) => ({ status: 200, body: view(await listLetters(registry, parseListQuery(req.query))) })));
+  // Before `/:id`, which would take "clusters" for an id.
+  app.get(`${DEAD_LETTERS_PATH}/clusters`, read, handle(async (req) => ({ status: 200, body: view(await listClusters(registry.stores(), parseListQuery(req.query))) })));
 
   app.get(
     `${DEAD_LETTERS_PATH}/:id`,

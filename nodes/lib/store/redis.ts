@@ -15,6 +15,7 @@ import type {
   IdempotencyRecord,
   MiddlewareStore,
   ScheduledRetry,
+  SlaRecord,
 } from './types';
 
 export interface RedisStoreOptions {
@@ -149,6 +150,35 @@ redis.call('HDEL', KEYS[1], ARGV[2])
 return redis.call('ZREM', ARGV[1] .. cjson.decode(raw).nodeId, ARGV[2])
 `;
 
+// KEYS: records hash, deadline zset. ARGV: key, deadline, json. Returns the open record's json and 1 when opened now.
+const OPEN_SLA = `
+local existing = redis.call('HGET', KEYS[1], ARGV[1])
+if existing then return {existing, 0} end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+return {ARGV[3], 1}
+`;
+
+// KEYS: records hash, deadline zset. ARGV: key.
+const CLOSE_SLA = `
+local existing = redis.call('HGET', KEYS[1], ARGV[1])
+if not existing then return false end
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return existing
+`;
+
+// KEYS: records hash. ARGV: key, now. The breach time is written into the record once.
+const BREACH_SLA = `
+local existing = redis.call('HGET', KEYS[1], ARGV[1])
+if not existing then return 0 end
+local record = cjson.decode(existing)
+if record.breachedAt then return 0 end
+record.breachedAt = tonumber(ARGV[2])
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(record))
+return 1
+`;
+
 type Reply = string | number | null | Reply[];
 
 /** The Lua commands registered with defineCommand; ioredis adds them as methods at runtime. */
@@ -161,6 +191,9 @@ interface ScriptCommands {
   mwPurgeLetters(index: string, prefix: string, olderThan: string): Promise<number>;
   mwScheduleRetry(data: string, duePrefix: string, id: string, node: string, dueAt: string, json: string): Promise<number>;
   mwRemoveRetry(data: string, duePrefix: string, id: string): Promise<number>;
+  mwOpenSla(records: string, deadlines: string, key: string, deadline: string, json: string): Promise<[string, number]>;
+  mwCloseSla(records: string, deadlines: string, key: string): Promise<string | null>;
+  mwBreachSla(records: string, key: string, now: string): Promise<number>;
 }
 
 function pairs(flat: Reply): Record<string, string> {
@@ -232,6 +265,9 @@ export function createRedisStore(options: RedisStoreOptions): MiddlewareStore {
   redis.defineCommand('mwPurgeLetters', { numberOfKeys: 1, lua: PURGE_LETTERS });
   redis.defineCommand('mwScheduleRetry', { numberOfKeys: 1, lua: SCHEDULE_RETRY });
   redis.defineCommand('mwRemoveRetry', { numberOfKeys: 1, lua: REMOVE_RETRY });
+  redis.defineCommand('mwOpenSla', { numberOfKeys: 2, lua: OPEN_SLA });
+  redis.defineCommand('mwCloseSla', { numberOfKeys: 2, lua: CLOSE_SLA });
+  redis.defineCommand('mwBreachSla', { numberOfKeys: 1, lua: BREACH_SLA });
   const scripts = redis as unknown as ScriptCommands;
 
   const unavailable = (reason: string): MiddlewareError =>
@@ -288,6 +324,8 @@ export function createRedisStore(options: RedisStoreOptions): MiddlewareStore {
   const retryData = `${prefix}retry-data`;
   const retryDuePrefix = `${prefix}retry-due:`;
   const markKey = (key: string): string => `${prefix}wm:${key}`;
+  const slaRecords = (sla: string): string => `${prefix}sla:${sla}`;
+  const slaDeadlines = (sla: string): string => `${prefix}sla-due:${sla}`;
 
   const listArgs = (filter: DeadLetterFilter, limit: number): string[] => [
     letterPrefix,
@@ -414,6 +452,28 @@ export function createRedisStore(options: RedisStoreOptions): MiddlewareStore {
     setWatermark: (key, value) =>
       run(async () => {
         await redis.set(markKey(key), value);
+      }),
+
+    openSla: (record) =>
+      run(async () => {
+        const [json, opened] = await scripts.mwOpenSla(slaRecords(record.sla), slaDeadlines(record.sla), record.key, String(record.deadlineAt), JSON.stringify(record));
+        return { opened: opened === 1, record: JSON.parse(json) as SlaRecord };
+      }),
+
+    closeSla: (sla, key) =>
+      run(async () => {
+        const json = await scripts.mwCloseSla(slaRecords(sla), slaDeadlines(sla), key);
+        return json ? (JSON.parse(json) as SlaRecord) : undefined;
+      }),
+
+    markSlaBreached: (sla, key, now) => run(async () => (await scripts.mwBreachSla(slaRecords(sla), key, String(now))) === 1),
+
+    listSlas: (sla) =>
+      run(async () => {
+        const keys = await redis.zrange(slaDeadlines(sla), '0', '-1');
+        if (keys.length === 0) return [];
+        const rows = await redis.hmget(slaRecords(sla), ...keys);
+        return rows.filter((row): row is string => row !== null).map((row) => JSON.parse(row) as SlaRecord);
       }),
 
     sweepExpired: () => Promise.resolve(0),

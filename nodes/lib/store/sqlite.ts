@@ -16,6 +16,7 @@ import type {
   IdempotencyRecord,
   MiddlewareStore,
   ScheduledRetry,
+  SlaRecord,
 } from './types';
 
 export interface SqliteStoreOptions {
@@ -75,6 +76,15 @@ CREATE TABLE IF NOT EXISTS watermarks (
   key TEXT PRIMARY KEY,
   value TEXT NOT NULL
 );
+
+CREATE TABLE IF NOT EXISTS slas (
+  sla TEXT NOT NULL,
+  key TEXT NOT NULL,
+  deadline_at INTEGER NOT NULL,
+  breached_at INTEGER,
+  record TEXT NOT NULL,
+  PRIMARY KEY (sla, key)
+) WITHOUT ROWID;
 `;
 
 interface IdempotencyRow {
@@ -250,6 +260,16 @@ export function createSqliteStore(options: SqliteStoreOptions): MiddlewareStore 
   const setMark = db.prepare(
     'INSERT INTO watermarks (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
   );
+
+  const insertSla = db.prepare('INSERT INTO slas (sla, key, deadline_at, record) VALUES (?, ?, ?, ?) ON CONFLICT (sla, key) DO NOTHING');
+  const getSla = db.prepare<[string, string], { record: string; breached_at: number | null }>('SELECT record, breached_at FROM slas WHERE sla = ? AND key = ?');
+  const deleteSla = db.prepare<[string, string], { record: string; breached_at: number | null }>('DELETE FROM slas WHERE sla = ? AND key = ? RETURNING record, breached_at');
+  const breachSla = db.prepare('UPDATE slas SET breached_at = ? WHERE sla = ? AND key = ? AND breached_at IS NULL');
+  const listSlasOf = db.prepare<[string], { record: string; breached_at: number | null }>('SELECT record, breached_at FROM slas WHERE sla = ? ORDER BY deadline_at, key');
+  const toSla = (row: { record: string; breached_at: number | null }): SlaRecord => {
+    const record = parseJson<SlaRecord>(row.record) as SlaRecord;
+    return row.breached_at === null ? record : { ...record, breachedAt: row.breached_at };
+  };
 
   // Filter queries vary by which fields are set; each distinct shape is prepared once.
   const filterStatements = new Map<string, Database.Statement>();
@@ -433,6 +453,23 @@ export function createSqliteStore(options: SqliteStoreOptions): MiddlewareStore 
       run(() => {
         setMark.run(key, value);
       }),
+
+    openSla: (record) =>
+      run(() => {
+        if (insertSla.run(record.sla, record.key, record.deadlineAt, JSON.stringify(record)).changes === 1) return { opened: true, record };
+        const row = getSla.get(record.sla, record.key);
+        return row ? { opened: false, record: toSla(row) } : { opened: false, record };
+      }),
+
+    closeSla: (sla, key) =>
+      run(() => {
+        const row = deleteSla.get(sla, key);
+        return row ? toSla(row) : undefined;
+      }),
+
+    markSlaBreached: (sla, key, now) => run(() => breachSla.run(now, sla, key).changes === 1),
+
+    listSlas: (sla) => run(() => listSlasOf.all(sla).map(toSla)),
 
     sweepExpired: (now) => run(() => sweepIdem.run(now).changes),
 

@@ -80,6 +80,21 @@ export interface ScheduledRetry {
   createdAt: number;
 }
 
+/** An open business SLA: `key` (e.g. `S1234`) must be closed before `deadlineAt`. */
+export interface SlaRecord {
+  /** The sla config node's id. */
+  sla: string;
+  key: string;
+  openedAt: number;
+  deadlineAt: number;
+  correlationId?: string;
+  /** The sla-open node that opened it; its breach output reports the breach. */
+  nodeId?: string;
+  flowId?: string;
+  /** Set once, by the one instance that reported the breach. */
+  breachedAt?: number;
+}
+
 export interface MiddlewareStore {
   readonly backend: 'sqlite' | 'redis';
 
@@ -106,6 +121,15 @@ export interface MiddlewareStore {
 
   getWatermark(key: string): Promise<string | undefined>;
   setWatermark(key: string, value: string): Promise<void>;
+
+  /** Opens an SLA unless `sla`/`key` is already open; returns the record that is open (the existing one when not opened). */
+  openSla(record: SlaRecord): Promise<{ opened: boolean; record: SlaRecord }>;
+  /** Closes (deletes) an open SLA and returns it; undefined when none was open. */
+  closeSla(sla: string, key: string): Promise<SlaRecord | undefined>;
+  /** Marks an open SLA breached; true only for the first caller, so one instance reports each breach. */
+  markSlaBreached(sla: string, key: string, now: number): Promise<boolean>;
+  /** Open SLAs of `sla`, earliest deadline first. */
+  listSlas(sla: string): Promise<SlaRecord[]>;
 
   /** Deletes completed idempotency records whose TTL ended before `now`; returns how many (Redis expires keys itself). */
   sweepExpired?(now: number): Promise<number>;

@@ -60,6 +60,13 @@ function sendJson(res: Parameters<Handler>[1], status: number, body: unknown): v
   res.end(JSON.stringify(body));
 }
 
+let active: TracingRuntime | undefined;
+
+/** The tracing runtime of this process, for parts that report where a traced message was last seen (SLA breaches). */
+export function activeTracing(): TracingRuntime | undefined {
+  return active;
+}
+
 export function installTracing(host: TracingHost, env: NodeJS.ProcessEnv = process.env): TracingRuntime {
   const settings = host.settings?.odooMiddleware?.tracing ?? {};
   const masker = maskerFrom(host.settings?.odooMiddleware?.masking);
@@ -93,6 +100,7 @@ export function installTracing(host: TracingHost, env: NodeJS.ProcessEnv = proce
     },
     flush: () => exporter?.flush() ?? Promise.resolve(),
     async close() {
+      if (active === runtime) active = undefined;
       runtime.disable();
       removeRoutes();
       await exporter?.shutdown();
@@ -127,6 +135,7 @@ export function installTracing(host: TracingHost, env: NodeJS.ProcessEnv = proce
     }
   }
 
+  active = runtime;
   if (settings.enabled !== false) runtime.enable();
   host.log?.info(`odoo-middleware tracing ${enabled ? 'on' : 'off'}; OTLP export ${exporter ? `to ${endpoint}` : 'off'}`);
   return runtime;

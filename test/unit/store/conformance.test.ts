@@ -246,6 +246,30 @@ function conformance(backend: Backend): void {
       assert.deepEqual(listed[0]?.message, { n: 2 });
     });
 
+    it('opens an SLA once, lists open SLAs by deadline, reports each breach once, closes each once', async () => {
+      const sla = `sla-${++counter}`;
+      const first = await store.openSla({ sla, key: 'S2', openedAt: T0, deadlineAt: T0 + 900_000, correlationId: 'c-2', nodeId: 'open-1' });
+      assert.equal(first.opened, true);
+      await store.openSla({ sla, key: 'S1', openedAt: T0, deadlineAt: T0 + 60_000 });
+      const again = await store.openSla({ sla, key: 'S2', openedAt: T0 + 5, deadlineAt: T0 + 900_005 });
+      assert.equal(again.opened, false);
+      assert.equal(again.record.openedAt, T0, 'the SLA that was open first is kept');
+      assert.deepEqual((await store.listSlas(sla)).map((r) => r.key), ['S1', 'S2']);
+      assert.deepEqual(await store.listSlas(`other-${counter}`), []);
+
+      const claims = await Promise.all([1, 2, 3].map(() => store.markSlaBreached(sla, 'S1', T0 + 60_001)));
+      assert.deepEqual(claims.filter(Boolean).length, 1, 'exactly one caller reports the breach');
+      assert.equal(await store.markSlaBreached(sla, 'nope', T0), false);
+      assert.equal((await store.listSlas(sla))[0]?.breachedAt, T0 + 60_001);
+
+      const closed = await store.closeSla(sla, 'S2');
+      assert.equal(closed?.correlationId, 'c-2');
+      assert.equal(closed?.nodeId, 'open-1');
+      assert.equal(await store.closeSla(sla, 'S2'), undefined);
+      assert.equal((await store.closeSla(sla, 'S1'))?.breachedAt, T0 + 60_001);
+      assert.deepEqual(await store.listSlas(sla), []);
+    });
+
     it('keeps watermarks', async () => {
       const key = `wm-${++counter}`;
       assert.equal(await store.getWatermark(key), undefined);
