@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import Database from 'better-sqlite3';
+import { openDatabase } from '../../nodes/lib/sqlite-database';
 import Redis from 'ioredis';
 import type { Sandbox } from '../../sandbox';
 import connectionNode = require('../../nodes/odoo-connection');
@@ -145,7 +145,7 @@ describe('audit log of Odoo writes through a real runtime and the sandbox', func
     assert.equal(intact.code, 0, intact.stderr);
     assert.match(intact.stdout, /audit chain intact: 5 entries, 1 to 5/);
 
-    const db = new Database(file);
+    const db = openDatabase(file);
     db.prepare('UPDATE audit_log SET ids = ? WHERE seq = 3').run(JSON.stringify([a + 1]));
     db.close();
     const broken = await cli(['verify', '--sqlite', file]);

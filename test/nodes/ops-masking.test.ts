@@ -4,7 +4,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import Database from 'better-sqlite3';
+import { openDatabase } from '../../nodes/lib/sqlite-database';
 import type { NodeAPI } from 'node-red';
 import type { Sandbox } from '../../sandbox';
 import storeNode = require('../../nodes/middleware-store');
@@ -66,7 +66,7 @@ describe('PII masking and encrypted dead letters through a real runtime', functi
     await helper.load([storeNode, retryNode], dlqFlow(file) as never, { store1: { deadLetterKey: KEY } } as never);
     const id = await park();
 
-    const db = new Database(file, { readonly: true });
+    const db = openDatabase(file, { readonly: true });
     const row = db.prepare('SELECT message, error, history FROM dead_letters WHERE id = ?').get(id) as { message: string; error: string; history: string };
     db.close();
     const stored = `${row.message}${row.error}${row.history}`;
@@ -94,7 +94,7 @@ describe('PII masking and encrypted dead letters through a real runtime', functi
     const file = path.join(dir, 'plain.sqlite');
     await helper.load([storeNode, retryNode], dlqFlow(file) as never);
     const id = await park();
-    const db = new Database(file, { readonly: true });
+    const db = openDatabase(file, { readonly: true });
     const row = db.prepare('SELECT message FROM dead_letters WHERE id = ?').get(id) as { message: string };
     db.close();
     assert.equal((JSON.parse(row.message) as { payload: typeof ORIGINAL }).payload.customer.email, 'jane@example.com');

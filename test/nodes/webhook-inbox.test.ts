@@ -8,7 +8,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import Database from 'better-sqlite3';
+import { openDatabase } from '../../nodes/lib/sqlite-database';
 import type { NodeAPI } from 'node-red';
 import webhookInNode = require('../../nodes/webhook-in');
 import busNode = require('../../nodes/event-bus');
@@ -121,7 +121,7 @@ describe('webhook-in durable inbox and replay claims', function () {
     const statuses: NodeStatus[] = [];
     (helper.getNode('hook') as unknown as NodeJS.EventEmitter).on('call:status', (call: { args: NodeStatus[] }) => statuses.push(call.args[0]));
     assert.equal((await post('{"order":9}', { 'x-delivery': 'd-9' })).status, 202);
-    const db = new Database(busFile(), { readonly: true });
+    const db = openDatabase(busFile(), { readonly: true });
     try {
       assert.equal((db.prepare('SELECT COUNT(*) AS n FROM bus_deliveries').get() as { n: number }).n, 1, 'on disk when 202 was sent');
     } finally {

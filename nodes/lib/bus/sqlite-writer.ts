@@ -3,7 +3,7 @@
  * synchronous = FULL, so its fsync (and the WAL checkpoints) never block the Node-RED event loop.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import Database from 'better-sqlite3';
+import { openDatabase } from '../sqlite-database';
 
 export interface WriterRow {
   topic: string;
@@ -19,8 +19,7 @@ export interface WriterRow {
 export type WriterReply = { batch: number; error?: undefined } | { batch: number; error: string };
 
 const { file } = workerData as { file: string };
-const db = new Database(file, { timeout: 5000 });
-db.pragma('synchronous = FULL');
+const db = openDatabase(file, { timeout: 5000 }, ['synchronous = FULL']);
 const fanOut = db.prepare(
   `INSERT INTO bus_deliveries (topic, grp, event_id, key, payload, headers, published_at, due_at)
    SELECT topic, grp, @id, @key, @payload, @headers, @publishedAt, @publishedAt FROM bus_groups WHERE topic = @topic`,

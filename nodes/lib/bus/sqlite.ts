@@ -11,9 +11,10 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { WriterReply, WriterRow } from './sqlite-writer';
 import { MiddlewareError } from '../errors';
+import { openDatabase } from '../sqlite-database';
 import { busUnavailable } from './errors';
 import type { BusConsumer, BusEvent, ConsumeOptions, EventBus, GroupStats, PublishRequest, RawDelivery } from './types';
 
@@ -88,11 +89,8 @@ export function createSqliteBus(options: SqliteBusOptions): EventBus {
   let db: Database.Database;
   try {
     fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    db = new Database(file, { timeout: 5000 });
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
     // Checkpoints (which fsync the file) are left to the writer thread's commits.
-    db.pragma('wal_autocheckpoint = 0');
+    db = openDatabase(file, { timeout: 5000 }, ['journal_mode = WAL', 'synchronous = NORMAL', 'wal_autocheckpoint = 0']);
     db.exec(SCHEMA);
   } catch (err) {
     throw busUnavailable(`SQLite event bus ${file} could not be opened: ${asBusError(err, file).message}`, { backend: 'sqlite', path: file });

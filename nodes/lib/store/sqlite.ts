@@ -4,8 +4,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { MiddlewareError } from '../errors';
+import { openDatabase } from '../sqlite-database';
 import { parseJson, storeFailure, storeUnavailable, toJson } from './store-errors';
 import type {
   ClaimOutcome,
@@ -208,10 +209,11 @@ export function createSqliteStore(options: SqliteStoreOptions): MiddlewareStore 
   let db: Database.Database;
   try {
     if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    db = new Database(file, { timeout: options.busyTimeoutMs ?? 5000 });
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma(`busy_timeout = ${Math.floor(options.busyTimeoutMs ?? 5000)}`);
+    db = openDatabase(file, { timeout: options.busyTimeoutMs ?? 5000 }, [
+      'journal_mode = WAL',
+      'synchronous = NORMAL',
+      `busy_timeout = ${Math.floor(options.busyTimeoutMs ?? 5000)}`,
+    ]);
     db.exec(SCHEMA);
   } catch (err) {
     const wrapped = asStoreError(err, file);

@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import Database from 'better-sqlite3';
+import { openDatabase } from '../../../nodes/lib/sqlite-database';
 import Redis from 'ioredis';
 import { createSqliteAuditLog } from '../../../nodes/lib/ops/audit/sqlite';
 import { createRedisAuditLog } from '../../../nodes/lib/ops/audit/redis';
@@ -159,12 +159,12 @@ conformance({
   before: async () => undefined,
   open: (chain) => createSqliteAuditLog(sqliteFile(chain)),
   tamper: async (chain, seq, field) => {
-    const db = new Database(sqliteFile(chain));
+    const db = openDatabase(sqliteFile(chain));
     db.prepare(field === 'model' ? `UPDATE audit_log SET model = 'res.users' WHERE seq = ?` : 'UPDATE audit_log SET record_count = record_count + 100 WHERE seq = ?').run(seq);
     db.close();
   },
   dropLast: async (chain) => {
-    const db = new Database(sqliteFile(chain));
+    const db = openDatabase(sqliteFile(chain));
     db.prepare('DELETE FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log)').run();
     db.close();
   },

@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import Database from 'better-sqlite3';
+import { openDatabase } from '../../../nodes/lib/sqlite-database';
 import { createSqliteStore } from '../../../nodes/lib/store';
 import type { ClaimRequest, MiddlewareStore } from '../../../nodes/lib/store/types';
 
@@ -27,7 +27,7 @@ describe('sqlite store: calls committed together per event-loop turn', () => {
   });
 
   const rowsOnDisk = (): number => {
-    const other = new Database(file, { readonly: true });
+    const other = openDatabase(file, { readonly: true });
     try {
       return (other.prepare('SELECT COUNT(*) AS n FROM idempotency').get() as { n: number }).n;
     } finally {
@@ -74,7 +74,7 @@ describe('sqlite store: calls committed together per event-loop turn', () => {
   it('a turn that cannot commit (another process holds the lock) fails every call in it, and writes none', async () => {
     store = createSqliteStore({ path: file, busyTimeoutMs: 50 });
     await store.claim(request('warm-up'));
-    const locker = new Database(file);
+    const locker = openDatabase(file);
     locker.exec('BEGIN IMMEDIATE');
     let results: PromiseSettledResult<unknown>[];
     try {

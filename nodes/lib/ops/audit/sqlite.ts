@@ -3,7 +3,8 @@
  * retention anchor and the head. An append is one IMMEDIATE transaction, so two processes on the file never fork
  * the chain.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openDatabase } from '../../sqlite-database';
 import { storeFailure, storeUnavailable } from '../../store/store-errors';
 import { chained, GENESIS } from './chain';
 import type { AuditEntry, AuditFilter, AuditLog, AuditRecord, ChainPoint } from './types';
@@ -114,9 +115,7 @@ const FILTER_COLUMNS: Array<[keyof AuditFilter, string]> = [
 export function createSqliteAuditLog(file: string, busyTimeoutMs = 5000): AuditLog {
   let db: Database.Database;
   try {
-    db = new Database(file, { timeout: busyTimeoutMs });
-    db.pragma('journal_mode = WAL');
-    db.pragma(`busy_timeout = ${Math.floor(busyTimeoutMs)}`);
+    db = openDatabase(file, { timeout: busyTimeoutMs }, ['journal_mode = WAL', `busy_timeout = ${Math.floor(busyTimeoutMs)}`]);
     db.exec(SCHEMA);
   } catch (err) {
     throw storeUnavailable(`SQLite audit log ${file} could not be opened: ${err instanceof Error ? err.message : String(err)}`, { backend: 'sqlite', path: file });
@@ -132,6 +131,16 @@ export function createSqliteAuditLog(file: string, busyTimeoutMs = 5000): AuditL
        @correlationId, @businessKey, @outcome, @durationMs, @prevHash, @hash)`,
   );
   const rangeStatement = db.prepare<[number, number], AuditRow>('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?');
+  // Queries vary by which filters are set; each distinct shape is prepared once.
+  const queryStatements = new Map<string, Database.Statement>();
+  const prepared = (sql: string): Database.Statement => {
+    let statement = queryStatements.get(sql);
+    if (!statement) {
+      statement = db.prepare(sql);
+      queryStatements.set(sql, statement);
+    }
+    return statement;
+  };
   const lastOlder = db.prepare<[number], AuditRow>('SELECT * FROM audit_log WHERE at < ? ORDER BY seq DESC LIMIT 1');
   const deleteUpTo = db.prepare('DELETE FROM audit_log WHERE seq <= ?');
   initState.run(GENESIS.hash, GENESIS.hash);
@@ -191,7 +200,7 @@ export function createSqliteAuditLog(file: string, busyTimeoutMs = 5000): AuditL
           params.push(filter.beforeSeq);
         }
         const where = clauses.length ? ` WHERE ${clauses.join(' AND ')}` : '';
-        const rows = db.prepare(`SELECT * FROM audit_log${where} ORDER BY seq DESC LIMIT ?`).all(...params, filter.limit ?? -1) as AuditRow[];
+        const rows = prepared(`SELECT * FROM audit_log${where} ORDER BY seq DESC LIMIT ?`).all(...params, filter.limit ?? -1) as AuditRow[];
         return rows.map(toEntry);
       }),
     range: (afterSeq, limit) => run(() => rangeStatement.all(afterSeq, limit).map(toEntry)),
