@@ -80,8 +80,9 @@ describe('Shop webhook flow (signed webhook -> inbox 202 -> mapper -> Odoo, SLA,
     sandbox = await startSandbox({ port: 0 });
     userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'odoo-mw-shop-'));
     // The shipped flows with the shop order SLA's deadline cut from 15 minutes to a few seconds.
+    // The circuit that an Odoo down for a while opens closes after 2 s instead of 30, for the replay below.
     const flows = (JSON.parse(fs.readFileSync(path.join(root, 'flows', 'flows.json'), 'utf8')) as Json[]).map((n) =>
-      n.id === SHOP_SLA ? { ...n, deadline: DEADLINE_S, deadlineUnit: 's' } : n,
+      n.id === SHOP_SLA ? { ...n, deadline: DEADLINE_S, deadlineUnit: 's' } : n.type === 'odoo-connection' ? { ...n, circuitCoolDown: 2 } : n,
     );
     const flowFile = path.join(userDir, 'flows.json');
     fs.writeFileSync(flowFile, JSON.stringify(flows, null, 2));
@@ -218,5 +219,34 @@ describe('Shop webhook flow (signed webhook -> inbox 202 -> mapper -> Odoo, SLA,
     assert.equal((await send(fixed, sign(fixed))).status, 202);
     await until('the corrected order in Odoo', async () => ((await ordersWithRef(run + 2)).length === 1 ? true : undefined));
     await until('its SLA closed', async () => ((await slaOf(run + 2)) === undefined ? true : undefined));
+  });
+
+  it('an order Odoo keeps refusing is retried and parked by the write, its event acked; a replay writes it and closes its SLA', async function () {
+    const ref = run + 4;
+    const correlationId = `shop-${ref}-parked`;
+    const body = JSON.stringify(shopOrder(ref));
+    sandbox.setFaults({ unavailableRate: 1, faultModels: ['sale.order'], faultMethods: ['create'] });
+    assert.equal((await send(body, sign(body), correlationId)).status, 202);
+    const letter = await until('the write\'s dead letter', async () => {
+      const letters = await getJson(`${base}/odoo-middleware/dead-letters?correlationId=${encodeURIComponent(correlationId)}`);
+      return ((letters.body as Json).items as Json[])[0];
+    }, 40_000);
+    assert.equal(letter.nodeId, 'a3f0c0de00000006', 'parked by the odoo write, not by the inbox');
+    const hops = await until('the parked event acked', async () => {
+      const all = await spans(correlationId);
+      return all.some((h) => h.nodeType === 'event-ack') ? all : undefined;
+    });
+    assert.ok(hops.some((h) => h.nodeName === 'ack: parked, a replay writes it'), JSON.stringify(hops.map((h) => h.nodeName)));
+    assert.equal((await ordersWithRef(ref)).length, 0);
+    assert.ok(await slaOf(ref), 'its SLA stays open while it is parked');
+
+    sandbox.setFaults({});
+    await new Promise((r) => setTimeout(r, 2500)); // the circuit's cool-down
+    const replay = await getJson(`${base}/odoo-middleware/dead-letters/${letter.id}/replay`, { method: 'POST' });
+    assert.ok(replay.status >= 200 && replay.status < 300, JSON.stringify(replay.body));
+    await until('the replayed order in Odoo', async () => ((await ordersWithRef(ref)).length === 1 ? true : undefined));
+    await until('its SLA closed by the replay', async () => ((await slaOf(ref)) === undefined ? true : undefined));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.doesNotMatch(red?.output() ?? '', /\[error\].*not in hand/, 'the replay reaches the ack with nothing left to settle');
   });
 });
