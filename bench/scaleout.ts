@@ -7,13 +7,13 @@
  * Both runs start from the same state: a fresh sandbox each (upsert's search by ref scans every partner, so the
  * second run would otherwise search a larger table), and instances that have already handled a few webhooks each
  * (a running deployment, not one whose JIT is cold: three fresh processes would pay the warm-up three times).
- * Where the time went is printed to stderr: when the last webhook was accepted, records written per instance,
- * CPU seconds per process.
+ * Where the time went is printed to stderr: when the last webhook was accepted, records written per instance, and
+ * how long each process ran on a CPU and waited for one (runnable, not running: the machine's CPU is short).
  */
 import * as fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { startSandbox, type Sandbox } from '../sandbox';
-import { createCluster, sendWebhooks, startRoundRobinProxy, type ClusterInstance } from '../test/helpers/cluster';
+import { createCluster, sendWebhooks, startRoundRobinProxy } from '../test/helpers/cluster';
 import { deleteKeys, REDIS_URL, redisAvailable } from '../test/helpers/redis';
 import { RABBITMQ_URL } from '../test/helpers/rabbitmq';
 
@@ -38,13 +38,12 @@ async function waitFor(sandbox: Sandbox, prefix: string, expected: number, what:
   }
 }
 
-/** User plus system CPU seconds of a process so far (Linux /proc; undefined elsewhere). */
-function cpuSeconds(pid: number | undefined): number | undefined {
+/** Seconds a process's main thread has run on a CPU and waited for one so far (Linux schedstat; undefined elsewhere). */
+function schedSeconds(pid: number | undefined): { run: number; wait: number } | undefined {
   if (pid === undefined) return undefined;
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    const [run, wait] = fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(' ').map(Number);
+    return { run: run / 1e9, wait: wait / 1e9 };
   } catch {
     return undefined;
   }
@@ -58,8 +57,12 @@ function loadAverage(): string {
   }
 }
 
-function cpuOf(cluster: readonly ClusterInstance[]): Array<number | undefined> {
-  return cluster.map((i) => cpuSeconds(i.pid));
+/** `on CPU/waiting for CPU` seconds of each process between two readings. */
+function schedDelta(before: Array<{ run: number; wait: number } | undefined>, after: Array<{ run: number; wait: number } | undefined>): string {
+  return after.map((a, i) => {
+    const b = before[i];
+    return a && b ? `${(a.run - b.run).toFixed(1)}/${(a.wait - b.wait).toFixed(1)}` : '?';
+  }).join(', ');
 }
 
 /** Events per second through `instances` Node-RED processes. */
@@ -86,8 +89,8 @@ async function eventsPerSecond(instances: number): Promise<number> {
     await waitFor(sandbox, `${run}-W-`, warmUp.length, `${instances} instance(s), warm-up`);
 
     const refs = Array.from({ length: EVENTS }, (_, i) => `${run}-E-${i}`);
-    const cpuBefore = cpuOf(cluster);
-    const benchBefore = process.cpuUsage();
+    const pids = [...cluster.map((i) => i.pid), process.pid];
+    const before = pids.map(schedSeconds);
     const started = Date.now();
     let acceptedAt = 0;
     const sent = sendWebhooks(proxy.url, refs, SENDERS, (accepted) => {
@@ -97,13 +100,12 @@ async function eventsPerSecond(instances: number): Promise<number> {
     const seconds = (Date.now() - started) / 1000;
     await sent;
 
-    const bench = process.cpuUsage(benchBefore);
-    const cpu = cpuOf(cluster).map((after, i) => (after === undefined || cpuBefore[i] === undefined ? '?' : (after - (cpuBefore[i] as number)).toFixed(1)));
+    const sched = schedDelta(before, pids.map(schedSeconds));
     const rows = sandbox.callMethod('res.partner', 'search_read', { domain: [['ref', '=like', `${run}-E-%`]], fields: ['comment'] }) as Array<{ comment: string | false }>;
     const shares = cluster.map((i) => rows.filter((r) => r.comment === i.name).length);
     console.error(
       `scaleout ${instances} instance(s): ${EVENTS} events in ${seconds.toFixed(2)} s, all accepted after ${((acceptedAt - started) / 1000).toFixed(2)} s; ` +
-        `records per instance ${shares.join('/')}; CPU s Node-RED ${cpu.join('/')}, sandbox+proxy+senders ${((bench.user + bench.system) / 1e6).toFixed(1)}; ` +
+        `records per instance ${shares.join('/')}; seconds on CPU/waiting for CPU of each Node-RED, then of the sandbox+proxy+senders: ${sched}; ` +
         `load average ${loadAverage()}`,
     );
     return EVENTS / seconds;
