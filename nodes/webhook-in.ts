@@ -74,9 +74,11 @@ interface StoreConfigNode extends Node {
 
 const METHODS: readonly Method[] = ['post', 'put', 'patch', 'delete'];
 
-/** The same wrapper shape as the core http in node, so the core http response node answers through `_res`. */
 /** How long a webhook waits for its inbox to join its group (at deploy) before it is answered 503. */
 const INBOX_JOIN_WAIT_MS = 5000;
+/** How long a publish to the inbox is given before a delivery id claimed for it may be claimed again. */
+const INBOX_PUBLISH_WAIT_MS = 10_000;
+/** The same wrapper shape as the core http in node, so the core http response node answers through `_res`. */
 const RESPONSE_METHODS = ['append', 'attachment', 'cookie', 'clearCookie', 'download', 'end', 'format', 'get', 'json', 'jsonp', 'links', 'location', 'redirect', 'render', 'send', 'sendfile', 'sendFile', 'sendStatus', 'set', 'status', 'type', 'vary'] as const;
 
 function responseWrapper(res: Response): Record<string, unknown> {
@@ -220,8 +222,9 @@ export = (RED: NodeAPI): void => {
       deliveryIdHeader: def.deliveryIdHeader,
       replay,
       odooDedupe,
-      // A claim lasts while the flow may still answer, or while the publish to the inbox may still take.
-      replayLeaseMs: responseMode === 'flow' && responseTimeoutMs > 0 ? responseTimeoutMs + 30_000 : undefined,
+      // A claim lasts while the flow may still answer, or while joining and publishing to the inbox may still take:
+      // a claim of an instance killed meanwhile then lapses soon, and the sender's resend goes through.
+      replayLeaseMs: responseMode === 'flow' ? (responseTimeoutMs > 0 ? responseTimeoutMs + 30_000 : undefined) : INBOX_JOIN_WAIT_MS + INBOX_PUBLISH_WAIT_MS,
     });
 
     const reject = (res: Response, error: WebhookRejection): void => {
