@@ -97,9 +97,11 @@ export function createSqliteBus(options: SqliteBusOptions): EventBus {
   }
 
   const addGroup = db.prepare('INSERT INTO bus_groups (topic, grp, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
+  // Oldest due first, in the order of the due index, so a take reads `max` rows of it and stops; ordered by seq
+  // alone, every take sorted the whole backlog of due rows and slowed down as it grew.
   const takeAny = db.prepare<{ topic: string; grp: string; now: number; until: number; token: string; max: number }, DeliveryRow>(
     `UPDATE bus_deliveries SET due_at = @until, lease_token = @token, delivery_count = delivery_count + 1
-     WHERE seq IN (SELECT seq FROM bus_deliveries WHERE topic = @topic AND grp = @grp AND due_at <= @now ORDER BY seq LIMIT @max)
+     WHERE seq IN (SELECT seq FROM bus_deliveries WHERE topic = @topic AND grp = @grp AND due_at <= @now ORDER BY due_at, seq LIMIT @max)
      RETURNING seq, topic, grp, event_id, key, payload, headers, published_at, delivery_count`,
   );
   // Only the first row of each key left in the group may go out; later ones wait until it is acked.
@@ -109,7 +111,7 @@ export function createSqliteBus(options: SqliteBusOptions): EventBus {
        SELECT d.seq FROM bus_deliveries d WHERE d.topic = @topic AND d.grp = @grp AND d.due_at <= @now
          AND (d.key IS NULL OR NOT EXISTS (
            SELECT 1 FROM bus_deliveries e WHERE e.topic = d.topic AND e.grp = d.grp AND e.key = d.key AND e.seq < d.seq))
-       ORDER BY d.seq LIMIT @max)
+       ORDER BY d.due_at, d.seq LIMIT @max)
      RETURNING seq, topic, grp, event_id, key, payload, headers, published_at, delivery_count`,
   );
   const ackRow = db.prepare('DELETE FROM bus_deliveries WHERE seq = ? AND lease_token = ?');
@@ -200,6 +202,37 @@ export function createSqliteBus(options: SqliteBusOptions): EventBus {
     }
   };
 
+  interface PendingSettle {
+    run(): boolean;
+    resolve(changed: boolean): void;
+    reject(err: unknown): void;
+  }
+  /** Acks, nacks and abandons of one turn of the event loop share one transaction: one WAL commit, not one each. */
+  let settles: PendingSettle[] = [];
+  const settleAll = db.transaction((items: PendingSettle[]) => items.map((item) => item.run()));
+
+  function flushSettles(): void {
+    const items = settles;
+    settles = [];
+    if (items.length === 0) return;
+    let changed: boolean[];
+    try {
+      changed = guard(() => settleAll(items));
+    } catch (err) {
+      for (const item of items) item.reject(err);
+      return;
+    }
+    items.forEach((item, n) => item.resolve(changed[n]));
+  }
+
+  function settleSoon(run: () => boolean): Promise<boolean> {
+    if (closed) return Promise.reject(busUnavailable(`SQLite event bus ${file} is closed`, { backend: 'sqlite' }));
+    return new Promise<boolean>((resolve, reject) => {
+      settles.push({ run, resolve, reject });
+      if (settles.length === 1) setImmediate(flushSettles);
+    });
+  }
+
   class SqliteConsumer implements BusConsumer {
     private stopped = false;
     private wake: (() => void) | undefined;
@@ -243,14 +276,14 @@ export function createSqliteBus(options: SqliteBusOptions): EventBus {
         event: toEvent(row),
         group: row.grp,
         deliveryCount: row.delivery_count,
-        ack: () => Promise.resolve(guard(() => ackRow.run(row.seq, token).changes === 1)),
-        nack: (delayMs) => {
-          guard(() => nackRow.run(now() + Math.max(0, delayMs), row.seq, token));
-          return Promise.resolve();
+        ack: () => settleSoon(() => ackRow.run(row.seq, token).changes === 1),
+        nack: async (delayMs) => {
+          const due = now() + Math.max(0, delayMs);
+          await settleSoon(() => nackRow.run(due, row.seq, token).changes === 1);
         },
-        abandon: () => {
-          guard(() => nackRow.run(now(), row.seq, token));
-          return Promise.resolve();
+        abandon: async () => {
+          const due = now();
+          await settleSoon(() => nackRow.run(due, row.seq, token).changes === 1);
         },
       };
     }
@@ -331,6 +364,7 @@ export function createSqliteBus(options: SqliteBusOptions): EventBus {
           flush();
         });
       }
+      flushSettles();
       closed = true;
       db.close();
       const thread = writer;
