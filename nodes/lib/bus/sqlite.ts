@@ -181,8 +181,8 @@ export function createSqliteBus(options: SqliteBusOptions): EventBus {
   }
 
   /** Queues work for the next round; the round leaves once the one being written has committed. */
-  function enqueue<K extends keyof Round, Result>(kind: K, item: Round[K][number] & Pending<unknown, Result>): void {
-    (queued[kind] as Array<typeof item>).push(item);
+  function enqueue<K extends keyof Round>(kind: K, item: Round[K][number]): void {
+    (queued[kind] as Array<Round[K][number]>).push(item);
     if (writing || flushSoon) return;
     flushSoon = true;
     setImmediate(() => {
