@@ -3,7 +3,9 @@
  * bus), 20,000 requests from 64 concurrent keep-alive senders, through a full embedded Node-RED with its HTTP
  * server on loopback. The flow behind it (inbox -> event ack) runs meanwhile, in the same process, as users run
  * it. The senders run in a child process (webhook-senders.ts): real senders are other machines, and their HMAC and
- * HTTP client work does not belong on the event loop being measured. Per bus backend: SQLite, Redis, RabbitMQ.
+ * HTTP client work does not belong on the event loop being measured. Per bus backend: SQLite, Redis, RabbitMQ;
+ * and SQLite once more with replay protection on (`_replay`: each delivery id claimed in the SQLite middleware
+ * store before the publish and marked done after it).
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,7 +20,8 @@ const WARM_UP = 1_000;
 const SENDERS = 64;
 const SECRET = 'bench-webhook-secret';
 
-async function inbox(RED: EmbeddedRed, port: number, bus: Record<string, unknown>, storePath: string, run: number): Promise<SendFigures> {
+/** `replay`: replay protection on, the delivery id claimed in the SQLite store before the publish, done after it. */
+async function inbox(RED: EmbeddedRed, port: number, bus: Record<string, unknown>, storePath: string, run: number, replay = false): Promise<SendFigures> {
   await RED.runtime.flows.setFlows({
     flows: {
       flows: [
@@ -28,7 +31,7 @@ async function inbox(RED: EmbeddedRed, port: number, bus: Record<string, unknown
         {
           id: 'bench-hook', type: 'webhook-in', z: 'bench-tab', path: '/bench/orders', method: 'post', scheme: 'hmac', hmacAlgorithm: 'sha256', hmacEncoding: 'hex',
           hmacHeader: 'X-Signature', hmacPrefix: 'sha256=', secretEnv: 'BENCH_WEBHOOK_SECRET', responseMode: 'ack', contentTypes: 'application/json',
-          store: 'bench-store', inbox: 'bench-bus', inboxConcurrency: 16, inboxLease: 60, inboxMaxDeliveries: 5, wires: [['bench-ack']],
+          replay, deliveryIdHeader: replay ? 'X-Delivery' : '', store: 'bench-store', inbox: 'bench-bus', inboxConcurrency: 16, inboxLease: 60, inboxMaxDeliveries: 5, wires: [['bench-ack']],
         },
         { id: 'bench-ack', type: 'event-ack', z: 'bench-tab', action: 'ack', wires: [['bench-out']] },
         { id: 'bench-out', type: SINK_TYPE, z: 'bench-tab', wires: [] },
@@ -68,6 +71,9 @@ export async function benchInbox(): Promise<Record<string, number>> {
   try {
     const sqlite = await inbox(RED, port, { backend: 'sqlite', path: path.join(dir.work, 'events.sqlite') }, storePath, 1);
     const figures: Record<string, number> = { inbox_ack_per_s: Math.round(sqlite.perSecond), inbox_ack_p99_ms: sqlite.p99Ms };
+    const claimed = await inbox(RED, port, { backend: 'sqlite', path: path.join(dir.work, 'events-replay.sqlite') }, storePath, 4, true);
+    figures.inbox_ack_per_s_replay = Math.round(claimed.perSecond);
+    figures.inbox_ack_p99_ms_replay = claimed.p99Ms;
     if (withRedis) {
       const redis = await inbox(RED, port, { backend: 'redis', url: REDIS_URL, keyPrefix: redisPrefix }, storePath, 2);
       figures.inbox_ack_per_s_redis = Math.round(redis.perSecond);
