@@ -1,9 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { MiddlewareError, toMiddlewareError } from './lib/errors';
-import { businessKey } from './lib/ops/sla';
-import { slaConfigOf } from './lib/runtime/sla';
+import { slaConfigOf, slaKeyReader } from './lib/runtime/sla';
 import { throttledStatus } from './lib/runtime/throttled-status';
-import { evaluateTypedInput } from './lib/runtime/typed-input';
 import { cleared, failed, idle } from './lib/status';
 
 interface SlaCloseDef extends NodeDef {
@@ -18,9 +16,7 @@ export = (RED: NodeAPI): void => {
   function SlaClose(this: Node, def: SlaCloseDef) {
     RED.nodes.createNode(this, def);
     const node = this;
-    const keyValue = def.key || 'sla.key';
-    const keyType = def.keyType || 'msg';
-    const where = keyType === 'msg' ? `msg.${keyValue}` : `${keyType} ${keyValue}`;
+    const readKey = slaKeyReader(RED, node, def, 'sla.key', 'sla-close');
     let setupError: MiddlewareError | undefined;
     let inTime = 0;
     let late = 0;
@@ -43,8 +39,8 @@ export = (RED: NodeAPI): void => {
         done(setupError);
         return;
       }
-      evaluateTypedInput(RED, node, 'key', keyValue, keyType, msg)
-        .then((value) => monitor.close(businessKey(value, 'sla-close', where)))
+      readKey(msg)
+        .then((key) => monitor.close(key))
         .then(
           (result) => {
             (msg as NodeMessageInFlow & { sla?: unknown }).sla = result;

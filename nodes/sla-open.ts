@@ -1,9 +1,8 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { MiddlewareError, toMiddlewareError } from './lib/errors';
-import { businessKey, type SlaBreach } from './lib/ops/sla';
-import { slaConfigOf } from './lib/runtime/sla';
+import type { SlaBreach } from './lib/ops/sla';
+import { slaConfigOf, slaKeyReader } from './lib/runtime/sla';
 import { throttledStatus } from './lib/runtime/throttled-status';
-import { evaluateTypedInput } from './lib/runtime/typed-input';
 import { cleared, failed, idle } from './lib/status';
 
 interface SlaOpenDef extends NodeDef {
@@ -18,9 +17,7 @@ export = (RED: NodeAPI): void => {
   function SlaOpen(this: Node, def: SlaOpenDef) {
     RED.nodes.createNode(this, def);
     const node = this;
-    const keyValue = def.key || 'payload.id';
-    const keyType = def.keyType || 'msg';
-    const where = keyType === 'msg' ? `msg.${keyValue}` : `${keyType} ${keyValue}`;
+    const readKey = slaKeyReader(RED, node, def, 'payload.id', 'sla-open');
     let setupError: MiddlewareError | undefined;
     let removeTarget: (() => void) | undefined;
     let opened = 0;
@@ -52,9 +49,9 @@ export = (RED: NodeAPI): void => {
         return;
       }
       const carrier = msg as NodeMessageInFlow & { sla?: unknown; correlationId?: unknown };
-      evaluateTypedInput(RED, node, 'key', keyValue, keyType, msg)
-        .then((value) =>
-          monitor.open(businessKey(value, 'sla-open', where), {
+      readKey(msg)
+        .then((key) =>
+          monitor.open(key, {
             correlationId: typeof carrier.correlationId === 'string' ? carrier.correlationId : undefined,
             nodeId: node.id,
             flowId: node.z,

@@ -1,9 +1,10 @@
 /** What the sla config node offers sla-open and sla-close, and the admin endpoint listing open and breached SLAs. */
-import type { Node, NodeAPI } from 'node-red';
+import type { Node, NodeAPI, NodeMessage } from 'node-red';
 import type { Request, Response } from 'express';
 import { ValidationError } from '../errors';
-import { slaRegistry, type LastHop, type SlaBreach, type SlaMonitor } from '../ops/sla';
+import { businessKey, slaRegistry, type LastHop, type SlaBreach, type SlaMonitor } from '../ops/sla';
 import { activeTracing } from '../trace/runtime';
+import { evaluateTypedInput } from './typed-input';
 
 export const SLAS_PATH = '/odoo-middleware/slas';
 
@@ -21,6 +22,20 @@ export function slaConfigOf(RED: NodeAPI, id: string, type: string): SlaConfigNo
     throw new ValidationError(`${type}: property sla must name an sla config node`, { property: 'sla' });
   }
   return config;
+}
+
+/** The settings sla-open and sla-close read the business key with. */
+export interface SlaKeySetting {
+  key?: string;
+  keyType?: string;
+}
+
+/** Reads a message's business key as the node's key setting says, or rejects with where it looked. */
+export function slaKeyReader(RED: NodeAPI, node: Node, def: SlaKeySetting, defaultKey: string, type: string): (msg: NodeMessage) => Promise<string> {
+  const keyValue = def.key || defaultKey;
+  const keyType = def.keyType || 'msg';
+  const where = keyType === 'msg' ? `msg.${keyValue}` : `${keyType} ${keyValue}`;
+  return (msg) => evaluateTypedInput(RED, node, 'key', keyValue, keyType, msg).then((value) => businessKey(value, type, where));
 }
 
 /** The hop a traced message was seen in last, from this process's hop recorder. */
