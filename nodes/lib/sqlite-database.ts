@@ -29,3 +29,16 @@ export function openDatabase(file: string, options?: Database.Options, pragmas: 
   }) as Database.Database['prepare'];
   return db;
 }
+
+/** A prepare that compiles each distinct SQL text once, for queries whose shape varies with their filters. */
+export function preparedOnce(db: Database.Database): (sql: string) => Database.Statement {
+  const statements = new Map<string, Database.Statement>();
+  return (sql) => {
+    let statement = statements.get(sql);
+    if (!statement) {
+      statement = db.prepare(sql);
+      statements.set(sql, statement);
+    }
+    return statement;
+  };
+}

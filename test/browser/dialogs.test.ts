@@ -61,6 +61,29 @@ describe('editor: every node dialog in Chromium against npm start', function () 
     await app?.stop();
   });
 
+  it('the palette filter "odoo" shows every node of the package that the palette lists', async () => {
+    const search = page.locator('#red-ui-palette-search input');
+    await search.pressSequentially('odoo');
+    try {
+      // The search box applies its filter after a short delay: wait until a core node is filtered out.
+      await page.waitForFunction(() => document.querySelector('#red-ui-palette .red-ui-palette-node[data-palette-type="inject"]')?.getAttribute('data-filter') === 'true');
+      const listed = await page.evaluate((types) => {
+        const red = (window as unknown as RedTypes).RED;
+        return types.filter((t) => red.nodes.getType(t)?.category !== 'config');
+      }, TYPES);
+      assert.ok(listed.length >= 10, `${listed.length} palette nodes`);
+      const hidden = await page.evaluate(
+        (types) => types.filter((t) => document.querySelector(`#red-ui-palette .red-ui-palette-node[data-palette-type="${t}"]`)?.getAttribute('data-filter') !== null),
+        listed,
+      );
+      assert.deepEqual(hidden, [], 'nodes the filter "odoo" hides');
+    } finally {
+      await search.fill('');
+      await search.press('Backspace');
+      await page.waitForFunction(() => document.querySelector('#red-ui-palette .red-ui-palette-node[data-palette-type="inject"]')?.getAttribute('data-filter') === null);
+    }
+  });
+
   for (const type of TYPES) {
     it(`${type}: the dialog opens with its settings${SHOWN_SET.has(type) ? '' : ', and its screenshot is written'}`, async () => {
       const def = await page.evaluate((t) => {

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type Database from 'better-sqlite3';
 import { MiddlewareError } from '../errors';
-import { openDatabase } from '../sqlite-database';
+import { openDatabase, preparedOnce } from '../sqlite-database';
 import { parseJson, storeFailure, storeUnavailable, toJson } from './store-errors';
 import type {
   ClaimOutcome,
@@ -273,16 +273,7 @@ export function createSqliteStore(options: SqliteStoreOptions): MiddlewareStore 
     return row.breached_at === null ? record : { ...record, breachedAt: row.breached_at };
   };
 
-  // Filter queries vary by which fields are set; each distinct shape is prepared once.
-  const filterStatements = new Map<string, Database.Statement>();
-  const prepared = (sql: string): Database.Statement => {
-    let statement = filterStatements.get(sql);
-    if (!statement) {
-      statement = db.prepare(sql);
-      filterStatements.set(sql, statement);
-    }
-    return statement;
-  };
+  const prepared = preparedOnce(db);
 
   const claimTransaction = db.transaction((req: ClaimRequest): ClaimOutcome => {
     const row = getIdem.get(req.namespace, req.key);

@@ -4,7 +4,7 @@
  * the chain.
  */
 import type Database from 'better-sqlite3';
-import { openDatabase } from '../../sqlite-database';
+import { openDatabase, preparedOnce } from '../../sqlite-database';
 import { storeFailure, storeUnavailable } from '../../store/store-errors';
 import { chained, GENESIS } from './chain';
 import type { AuditEntry, AuditFilter, AuditLog, AuditRecord, ChainPoint } from './types';
@@ -131,16 +131,7 @@ export function createSqliteAuditLog(file: string, busyTimeoutMs = 5000): AuditL
        @correlationId, @businessKey, @outcome, @durationMs, @prevHash, @hash)`,
   );
   const rangeStatement = db.prepare<[number, number], AuditRow>('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?');
-  // Queries vary by which filters are set; each distinct shape is prepared once.
-  const queryStatements = new Map<string, Database.Statement>();
-  const prepared = (sql: string): Database.Statement => {
-    let statement = queryStatements.get(sql);
-    if (!statement) {
-      statement = db.prepare(sql);
-      queryStatements.set(sql, statement);
-    }
-    return statement;
-  };
+  const prepared = preparedOnce(db);
   const lastOlder = db.prepare<[number], AuditRow>('SELECT * FROM audit_log WHERE at < ? ORDER BY seq DESC LIMIT 1');
   const deleteUpTo = db.prepare('DELETE FROM audit_log WHERE seq <= ?');
   initState.run(GENESIS.hash, GENESIS.hash);
