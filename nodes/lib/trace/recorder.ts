@@ -270,6 +270,9 @@ export class HopSpanIds {
 }
 
 export class HopTracer {
+  private readonly ring: SpanRing;
+  private readonly clock: () => number;
+  private readonly onEnd: ((span: HopSpan) => void) | undefined;
   /**
    * Open hops: node id -> message id -> ring slot. Plain maps, not a WeakMap keyed by the message object, whose
    * ephemerons weigh on every garbage collection. Bounded: a hop still open when the ring overwrites it is
@@ -302,10 +305,6 @@ export class HopTracer {
       this.parked--;
     }
   };
-
-  private readonly ring: SpanRing;
-  private readonly clock: () => number;
-  private readonly onEnd: ((span: HopSpan) => void) | undefined;
 
   constructor(options: HopTracerOptions) {
     this.ring = options.ring;
