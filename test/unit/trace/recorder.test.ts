@@ -41,6 +41,21 @@ describe('span ring buffer', () => {
     ring.open('c', undefined, undefined, true, node('d'), 'm4', 4, onEvict);
     assert.deepEqual(evicted, ['b/m2']);
   });
+  it('a slot taken over after the ring wraps keeps nothing of the span it replaces, nor of its neighbours', () => {
+    const ring = new SpanRing(2);
+    const failed = ring.open('old', TRACE, SPAN, false, { nodeId: 'a', nodeType: 'change', nodeName: 'first', flowId: 'f' }, 'm1', 1);
+    ring.close(failed, 3, 'boom');
+    const neighbour = ring.open('next', TRACE, undefined, true, node('b'), undefined, 2);
+    ring.close(neighbour, 2.5);
+    ring.open('new', undefined, undefined, true, node('c'), 'm3', 4);
+    assert.deepEqual(
+      ring.all().map(({ spanId, ...rest }) => rest),
+      [
+        { correlationId: 'next', traceId: TRACE, sampled: true, nodeId: 'b', nodeType: 't', start: 2, end: 2.5, durationMs: 0.5 },
+        { correlationId: 'new', sampled: true, nodeId: 'c', nodeType: 't', messageId: 'm3', start: 4 },
+      ],
+    );
+  });
   it('span ids are 16 lowercase hex characters, distinct per hop', () => {
     const ring = new SpanRing(10);
     for (let i = 0; i < 5; i++) open(ring, i);
