@@ -1,7 +1,9 @@
 /**
  * The shipped "Shop webhook" tab, run as users run it: an embedded Node-RED serving /hooks/shop-orders over HTTP,
- * the Odoo sandbox behind it, signed orders posted with a few in flight. Measures orders per second with tracing
- * (export off), the metrics or the anomaly monitor on and off, rounds alternating in one runtime.
+ * the Odoo sandbox behind it, signed orders posted with a few in flight. The tab answers 202 once an order is on its
+ * inbox and writes it to Odoo afterwards, so a round ends when its last order reached the tab's ack after the
+ * write. Measures orders per second with tracing (export off), the metrics or the anomaly monitor on and off, rounds
+ * alternating in one runtime.
  */
 import { createHmac } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -18,18 +20,15 @@ import { makeUserDir, nodeRed, startRed, waitForNode, type EmbeddedRed } from '.
 const root = path.resolve(__dirname, '..', '..');
 const SHOP_TAB = 'a3f0c0de00000001';
 const SECRET = 'bench-shop-secret';
+const TYPES = ['webhook-in', 'correlation-tracer', 'canonical-mapper', 'odoo-write', 'odoo-connection', 'middleware-store', 'event-bus', 'event-ack', 'sla', 'sla-open', 'sla-close'];
+/** The tab's ack after a written order, and its failure path's ack (parked) and nack. */
+const WRITTEN_ACK = 'a3f0c0de00000009';
+const NOT_WRITTEN = ['a3f0c0de00000017', 'a3f0c0de00000018'];
 
 /** The Shop webhook tab and the config nodes it uses, as shipped in flows/flows.json. */
-function shopFlow(): Array<Record<string, unknown>> {
+function shopFlow(): unknown[] {
   const all = JSON.parse(fs.readFileSync(path.join(root, 'flows', 'flows.json'), 'utf8')) as Array<Record<string, unknown>>;
   return all.filter((n) => n.id === SHOP_TAB || n.z === SHOP_TAB || (!n.z && n.type !== 'tab'));
-}
-
-/** This package's node types the flow uses (a type missing from the runtime would keep the whole flow stopped). */
-function ownTypes(flow: Array<Record<string, unknown>>): string[] {
-  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { 'node-red': { nodes: Record<string, string> } };
-  const used = new Set(flow.map((n) => n.type));
-  return Object.keys(pkg['node-red'].nodes).filter((type) => used.has(type));
 }
 
 function order(id: number): string {
@@ -51,7 +50,7 @@ function order(id: number): string {
 
 export interface ShopRig {
   RED: EmbeddedRed;
-  /** Posts `count` new signed orders, `inFlight` at a time; orders per second (every answer must be 200). */
+  /** Posts `count` new signed orders, `inFlight` at a time; orders per second until all are written (every answer must be 202). */
   run(count: number, inFlight?: number): Promise<number>;
   close(): Promise<void>;
 }
@@ -66,15 +65,46 @@ export async function startShopRig(settings: Record<string, unknown> = {}): Prom
     ODOO_PASSWORD: SANDBOX_DEFAULTS.password,
     SHOP_WEBHOOK_SECRET: SECRET,
   });
-  const flow = shopFlow();
-  const dir = makeUserDir('mw-bench-shop-', ownTypes(flow));
+  const dir = makeUserDir('mw-bench-shop-', TYPES);
   const RED = nodeRed();
   // Embedded, Node-RED serves nothing itself: the server hands requests to its httpNode app.
   const server = http.createServer((req, res) => (RED as unknown as { httpNode: http.RequestListener }).httpNode(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   await startRed(RED, { userDir: dir.work, nodesDir: [dir.nodesDir], disableEditor: true, httpNodeRoot: '/', ...settings }, server);
-  await RED.runtime.flows.setFlows({ flows: { flows: flow }, deploymentType: 'full' });
+  await RED.runtime.flows.setFlows({ flows: { flows: shopFlow() }, deploymentType: 'full' });
   await waitForNode(RED, 'a3f0c0de000000f1', { error: 'the Shop webhook tab did not start' });
+  // Listeners of one argument leave the nodes' own completion alone.
+  let written = 0;
+  let waiting: { target: number; settle(err?: Error): void } | undefined;
+  let failure: Error | undefined;
+  (await waitForNode(RED, WRITTEN_ACK)).on('input', () => {
+    written += 1;
+    if (waiting && written >= waiting.target) waiting.settle();
+  });
+  for (const id of NOT_WRITTEN) {
+    (await waitForNode(RED, id)).on('input', (msg) => {
+      const why = (msg as { error?: unknown }).error ?? (msg as { deadLetter?: unknown }).deadLetter;
+      failure ??= new Error(`an order acknowledged by the Shop webhook was not written: ${JSON.stringify(why)}`);
+      waiting?.settle(failure);
+    });
+  }
+  const allWritten = (target: number): Promise<void> =>
+    failure
+      ? Promise.reject(failure)
+      : written >= target
+      ? Promise.resolve()
+      : new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => waiting?.settle(new Error(`${target - written} acknowledged orders were not written within 2 minutes`)), 120_000);
+          waiting = {
+            target,
+            settle: (err) => {
+              clearTimeout(timer);
+              waiting = undefined;
+              if (err) reject(err);
+              else resolve();
+            },
+          };
+        });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/shop-orders`;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
   let next = 1_000_000 + (Date.now() % 1_000_000) * 100;
@@ -95,14 +125,16 @@ export async function startShopRig(settings: Record<string, unknown> = {}): Prom
     async run(count, inFlight = 4) {
       const bodies = Array.from({ length: count }, () => order(next++));
       let i = 0;
+      const target = written + count;
       const started = process.hrtime.bigint();
       const worker = async (): Promise<void> => {
         while (i < bodies.length) {
           const status = await post(bodies[i++]);
-          if (status !== 200) throw new Error(`the Shop webhook answered ${status}`);
+          if (status !== 202) throw new Error(`the Shop webhook answered ${status}`);
         }
       };
       await Promise.all(Array.from({ length: inFlight }, worker));
+      await allWritten(target);
       return count / (Number(process.hrtime.bigint() - started) / 1e9);
     },
     async close() {

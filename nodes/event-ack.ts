@@ -22,13 +22,29 @@ export = (RED: NodeAPI): void => {
         return;
       }
       const receipt = event.receipt;
+      // A dead letter of a node behind the subscriber, replayed: the delivery it was parked from ended then (settled,
+      // or delivered again by the bus after its lease), so nothing is left to settle.
+      const replayOf = (m.retry as { replayOf?: unknown } | undefined)?.replayOf;
+      const passReplay = (): void => {
+        m.event = { ...event, outcome: 'replayed' };
+        send(m);
+        done();
+      };
       const subscriber = subscriberOf(receipt);
       if (!subscriber) {
+        if (typeof replayOf === 'string') {
+          passReplay();
+          return;
+        }
         done(new MiddlewareError('lease_lost', `event ${String(event.id)} is not in hand any more: already settled, its lease ended, or its subscriber was redeployed`, { details: { eventId: event.id } }));
         return;
       }
       (nack ? subscriber.nack(receipt, m.error) : subscriber.ack(receipt)).then(
         (result) => {
+          if (result.outcome === 'lease_lost' && typeof replayOf === 'string') {
+            passReplay();
+            return;
+          }
           if (result.outcome === 'lease_lost') {
             node.status(failed('lease lost'));
             done(new MiddlewareError('lease_lost', `event ${String(event.id)}: its lease ended before it was settled; another member may handle it again`, { details: { eventId: event.id } }));

@@ -11,6 +11,8 @@ import type { Backend } from './options';
 export const ROOT = path.resolve(__dirname, '..', '..');
 const ORDERS_TAB_LABEL = 'Orders';
 const CONNECTION_ID = 'a1f0c0de000000c1';
+/** Properties that name a config node. */
+const CONFIG_FIELDS = ['store', 'deliveryStore', 'connection', 'sla', 'inbox'] as const;
 
 type FlowNode = Record<string, unknown> & { id: string; type: string; z?: string };
 
@@ -32,7 +34,17 @@ export function soakFlows(flows: FlowNode[], patch: FlowPatch): FlowNode[] {
   if (!tab) throw new Error(`flows/flows.json has no tab labelled "${ORDERS_TAB_LABEL}"`);
   const onTab = flows.filter((n) => n.z === tab.id);
   const configIds = new Set<string>([CONNECTION_ID]);
-  for (const n of onTab) for (const field of ['store', 'deliveryStore', 'connection']) if (typeof n[field] === 'string') configIds.add(n[field] as string);
+  // Config nodes the tab uses, and the ones they use in turn (an sla's store).
+  const byId = new Map(flows.map((n) => [n.id, n]));
+  const refer = (n: FlowNode): void => {
+    for (const field of CONFIG_FIELDS) {
+      const id = n[field];
+      if (typeof id !== 'string' || configIds.has(id) || !byId.has(id)) continue;
+      configIds.add(id);
+      refer(byId.get(id) as FlowNode);
+    }
+  };
+  onTab.forEach(refer);
   const picked = [tab, ...flows.filter((n) => configIds.has(n.id)), ...onTab].map((n) => ({ ...n }));
   for (const n of picked) {
     if (n.type === 'odoo-connection') {

@@ -1,7 +1,7 @@
 /**
  * The shipped "Orders" tab run as `npm start` runs it (sandbox started by start.js): an order becomes exactly one
  * sale.order with the correlation id on its chatter, resends and concurrent duplicates do not add records, and bad
- * data is parked in the dead-letter queue with a 202.
+ * data is parked in the dead-letter queue with a 202. The order SLA is open from the webhook until the write.
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
@@ -11,6 +11,7 @@ import { SANDBOX_DEFAULTS } from '../../sandbox';
 import { freePort, getJson, startProcess, type RunningProcess } from '../helpers/process';
 
 const root = path.resolve(__dirname, '..', '..', '..');
+const ORDER_SLA = 'a2f0c0de000000c3';
 
 interface Answer {
   status: number;
@@ -48,6 +49,15 @@ describe('Orders flow (POST /api/orders against the sandbox)', function () {
     assert.equal(res.status, 200, await res.clone().text());
     return (await res.json()) as T;
   }
+
+  /** Keys the Orders tab's "order" SLA holds open (the store's list, as the Operations sidebar shows it). */
+  const openOrderSlas = async (): Promise<string[]> => {
+    const listed = await getJson(`${base}/odoo-middleware/slas`);
+    assert.equal(listed.status, 200, JSON.stringify(listed.body));
+    const order = (listed.body as { slas: Array<{ sla: string; items: Array<{ key: string }> }> }).slas.find((s) => s.sla === ORDER_SLA);
+    assert.ok(order, JSON.stringify(listed.body));
+    return order.items.map((i) => i.key);
+  };
 
   const ordersWithRef = (ref: string) =>
     odoo<Array<{ id: number; client_order_ref: string; order_line: number[] }>>('sale.order', 'search_read', {
@@ -106,10 +116,13 @@ describe('Orders flow (POST /api/orders against the sandbox)', function () {
     const partners = await odoo<unknown[]>('res.partner', 'search_read', { domain: [['email', '=', `${ref}@example.com`]], fields: ['name'] });
     assert.equal(partners.length, 1);
 
+    assert.ok(!(await openOrderSlas()).includes(ref), 'the SLA opened for the order was closed by its write');
+
     const again = await post(order(ref), correlationId);
     assert.equal(again.status, 200, JSON.stringify(again.body));
     assert.deepEqual(again.body, { id, order_id: ref });
     assert.equal((await ordersWithRef(ref)).length, 1);
+    assert.ok(!(await openOrderSlas()).includes(ref), 'a resend answered from the store closes the SLA it opened');
   });
 
   it('a concurrent double send makes one record; the loser gets 409 in progress or the same answer', async function () {
@@ -150,11 +163,13 @@ describe('Orders flow (POST /api/orders against the sandbox)', function () {
     assert.deepEqual(items.map((i) => [i.id, i.status]), [[body.deadLetterId, 'dead']]);
     assert.match(items[0].errorMessage, /could not convert string to float: 'two'/);
     assert.equal((await ordersWithRef(ref)).length, 0);
+    assert.ok((await openOrderSlas()).includes(ref), 'the parked order keeps its SLA open (it is breached if nothing writes it in time)');
 
     // The key was released: a corrected resend is processed, not answered 409.
     const fixed = await post(order(ref, [{ description: 'Desk', qty: 2, price: 150 }]), correlationId);
     assert.equal(fixed.status, 200, JSON.stringify(fixed.body));
     assert.equal((await ordersWithRef(ref)).length, 1);
+    assert.ok(!(await openOrderSlas()).includes(ref), 'the write of the corrected order closed it');
   });
 
   it('answers 400 for an order without order_id or without lines', async function () {

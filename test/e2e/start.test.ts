@@ -80,7 +80,8 @@ describe('npm start (the shipped flows against the sandbox)', function () {
     for (const [, name, value] of curl[2].matchAll(/-H '([^:]+): ([^']*)'/g)) headers[name] = value;
     assert.ok(headers['X-Signature']?.startsWith('sha256='), JSON.stringify(headers));
     const answer = await getJson(curl[1], { method: 'POST', headers, body: curl[3] });
-    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.equal(answer.status, 202, JSON.stringify(answer.body));
+    assert.equal((answer.body as { accepted?: unknown }).accepted, true, 'on the inbox');
     // The same body under another signature is refused: the printed one is what made it through.
     const forged = await getJson(curl[1], { method: 'POST', headers: { ...headers, 'X-Signature': 'sha256=00' }, body: curl[3] });
     assert.equal(forged.status, 401);

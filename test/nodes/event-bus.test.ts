@@ -142,6 +142,25 @@ describe('event-bus, event-publish, event-subscribe and event-ack nodes', functi
     assert.match(String(error.message), /msg\.event\.receipt/);
   });
 
+  it('passes on a replayed dead letter whose delivery is over; the same stale delivery without a replay is lease lost', async () => {
+    await load(base());
+    const acked = messages('acked');
+    const caught = messages('caught');
+    const published = messages('published');
+    (helper.getNode('pub') as unknown as HelperNode).receive({ payload: { ref: 'r-9' } });
+    await until(() => acked.length === 1, 'the event acked');
+    await until(() => published.length === 1, 'the publish');
+    const stale = acked[0].event as Record<string, unknown>;
+    // As a write's Delivery tab replays a letter it parked: the message it stored, msg.retry.replayOf set.
+    (helper.getNode('ack1') as unknown as HelperNode).receive({ payload: 1, event: { ...stale, outcome: undefined }, retry: { attempt: 1, history: [], replayOf: 'letter-1' } });
+    await until(() => acked.length === 2, 'the replay passed on');
+    assert.equal((acked[1].event as Record<string, unknown>).outcome, 'replayed');
+    assert.equal(caught.length, 0);
+    (helper.getNode('ack1') as unknown as HelperNode).receive({ payload: 1, event: { ...stale, outcome: undefined } });
+    await until(() => caught.length === 1, 'the lease-lost error');
+    assert.equal((caught[0].error as Record<string, unknown>).code, 'MW_LEASE_LOST');
+  });
+
   it('refuses a bad topic or key with a validation error on the message', async () => {
     const flow = base();
     (flow[3] as Record<string, unknown>).topic = '';

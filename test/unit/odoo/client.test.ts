@@ -262,7 +262,8 @@ describe('odoo client: protocols, correlation, validation, circuit', () => {
       const states: CircuitState[] = [];
       c.onCircuitChange((s) => states.push(s));
       await failure(c.call('res.partner', 'search_count', {}));
-      assert.deepEqual(states, ['open']);
+      // On a loaded machine the cool-down may already be over when the failure is seen.
+      assert.equal(states[0], 'open');
       for (let waited = 0; states.length < 2 && waited < 5000; waited += 25) await new Promise((r) => setTimeout(r, 25));
       assert.deepEqual(states, ['open', 'half_open']);
       assert.equal(server.requests.length, 1);
