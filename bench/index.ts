@@ -16,6 +16,8 @@ for (const name of chosen) {
     failed += 1;
     console.error(`section ${name} failed (exit ${result.status}):\n${result.stderr}`);
   } else {
+    // Notes (a figure not measured, where the time went) go to stderr.
+    process.stderr.write(result.stderr);
     console.error(`section ${name} took ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
 }

@@ -11,6 +11,7 @@ import { instruments, nodeLabel } from './lib/ops/instruments';
 import { installOps } from './lib/runtime/ops';
 import { inboxMessage, inboxPublish, inboxTopic } from './lib/webhook/inbox';
 import { integerSetting } from './lib/bus/validate';
+import { busUnavailable } from './lib/bus/errors';
 import type { EventBus } from './lib/bus/types';
 import { toMiddlewareError } from './lib/errors';
 import { parsePolicy } from './lib/retry/policy';
@@ -73,6 +74,10 @@ interface StoreConfigNode extends Node {
 
 const METHODS: readonly Method[] = ['post', 'put', 'patch', 'delete'];
 
+/** How long a webhook waits for its inbox to join its group (at deploy) before it is answered 503. */
+const INBOX_JOIN_WAIT_MS = 5000;
+/** How long a publish to the inbox is given before a delivery id claimed for it may be claimed again. */
+const INBOX_PUBLISH_WAIT_MS = 10_000;
 /** The same wrapper shape as the core http in node, so the core http response node answers through `_res`. */
 const RESPONSE_METHODS = ['append', 'attachment', 'cookie', 'clearCookie', 'download', 'end', 'format', 'get', 'json', 'jsonp', 'links', 'location', 'redirect', 'render', 'send', 'sendfile', 'sendFile', 'sendStatus', 'set', 'status', 'type', 'vary'] as const;
 
@@ -217,8 +222,9 @@ export = (RED: NodeAPI): void => {
       deliveryIdHeader: def.deliveryIdHeader,
       replay,
       odooDedupe,
-      // A claim lasts while the flow may still answer, or while the publish to the inbox may still take.
-      replayLeaseMs: responseMode === 'flow' && responseTimeoutMs > 0 ? responseTimeoutMs + 30_000 : undefined,
+      // A claim lasts while the flow may still answer, or while joining and publishing to the inbox may still take:
+      // a claim of an instance killed meanwhile then lapses soon, and the sender's resend goes through.
+      replayLeaseMs: responseMode === 'flow' ? (responseTimeoutMs > 0 ? responseTimeoutMs + 30_000 : undefined) : INBOX_JOIN_WAIT_MS + INBOX_PUBLISH_WAIT_MS,
     });
 
     const reject = (res: Response, error: WebhookRejection): void => {
@@ -258,20 +264,23 @@ export = (RED: NodeAPI): void => {
       const claim = outcome.claim;
       if (inbox) {
         const box = inbox;
-        const published = box.bus.publish(
-          inboxPublish(box.topic, {
-            payload: outcome.payload,
-            webhook: outcome.webhook,
-            correlationId: outcome.correlationId,
-            headers: req.headers,
-            method: req.method,
-            url: req.originalUrl,
-            path: req.path,
-            query: req.query,
-            rawBody: def.rawBody ? outcome.rawBody : undefined,
-            odoo: outcome.odoo,
-          }),
-        );
+        const request = inboxPublish(box.topic, {
+          payload: outcome.payload,
+          webhook: outcome.webhook,
+          correlationId: outcome.correlationId,
+          headers: req.headers,
+          method: req.method,
+          url: req.originalUrl,
+          path: req.path,
+          query: req.query,
+          rawBody: def.rawBody ? outcome.rawBody : undefined,
+          odoo: outcome.odoo,
+        });
+        // Published before the inbox's group exists, the event would never reach the flow (see GroupJoin).
+        const published = box.attached.whenJoined(INBOX_JOIN_WAIT_MS).then((joined) => {
+          if (!joined) throw busUnavailable(`the inbox has not joined group webhook-in of topic ${box.topic} on the bus yet`);
+          return box.bus.publish(request);
+        });
         published.then(
           async (event) => {
             accepted++;

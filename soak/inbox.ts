@@ -13,20 +13,18 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
-import { startSandbox, type FaultOptions, type Sandbox } from '../sandbox';
+import { startSandbox, type Sandbox } from '../sandbox';
 import { seededRandom } from '../sandbox/faults';
 import { clusterQueues, createCluster, sendWebhooks, type ClusterBus, type ClusterInstance } from '../test/helpers/cluster';
 import { deleteRabbitObjects, RABBITMQ_URL } from '../test/helpers/rabbitmq';
 import { deleteKeys, REDIS_URL } from '../test/helpers/redis';
+import { SOAK_FAULTS } from './faults';
 import { requestJson } from './http';
 import { listDeadLetters, odooCall } from './oracle';
 
 const USAGE = 'usage: node dist/soak/inbox.js [--bus sqlite|redis|rabbitmq] [--webhooks N] [--kills N] [--seed N]   (default: every bus in turn)';
 const BUSES: readonly ClusterBus[] = ['sqlite', 'redis', 'rabbitmq'];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** The Orders soak's faults (soak/run.ts): 10% 503, 5% serialization failures, 2% timeouts, 2% commit-then-drop, jitter. */
-const SOAK_FAULTS: FaultOptions = { latencyMs: [0, 20], unavailableRate: 0.1, serializationFailureRate: 0.05, timeoutRate: 0.02, commitThenDropRate: 0.02 };
 
 interface InboxSoakOptions {
   buses: ClusterBus[];

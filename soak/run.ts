@@ -16,22 +16,14 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Redis from 'ioredis';
-import { SANDBOX_DEFAULTS, startSandbox, type FaultOptions, type Sandbox } from '../sandbox';
+import { SANDBOX_DEFAULTS, startSandbox, type Sandbox } from '../sandbox';
 import { seededRandom } from '../sandbox/faults';
+import { SOAK_FAULTS } from './faults';
 import { createAgent, requestJson } from './http';
 import { countCircuitOpens, killHard, prepareUserDir, ROOT, soakFlows, startNodeRed, stopGracefully, type NodeRedProcess } from './node-red';
 import { checkOracle, listDeadLetters, odooCall, type DeadLetterRow, type OracleResult } from './oracle';
 import { parseOptions, type Backend, type SoakOptions } from './options';
 import { makeOrders, Provider } from './provider';
-
-/** What the brief asks the sandbox to inject: 10% 503, 5% serialization failures, 2% timeouts, 2% commit-then-drop, jitter. */
-export const SOAK_FAULTS: FaultOptions = {
-  latencyMs: [0, 20],
-  unavailableRate: 0.1,
-  serializationFailureRate: 0.05,
-  timeoutRate: 0.02,
-  commitThenDropRate: 0.02,
-};
 
 // Few attempts on purpose: some orders exhaust them under these fault rates, so parking (202) and the replay are exercised.
 const SOAK_RETRY = { maxAttempts: 4, baseDelayMs: 100, maxDelayMs: 1_000, maxTotalMs: 60_000, replayRate: 100 };

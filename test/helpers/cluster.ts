@@ -100,6 +100,11 @@ export class ClusterInstance {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  /** The Node-RED process while it runs. */
+  get pid(): number | undefined {
+    return this.running ? this.child?.pid : undefined;
+  }
+
   output(): string {
     return this.out;
   }

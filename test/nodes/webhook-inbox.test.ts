@@ -5,6 +5,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as amqp from 'amqplib';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -15,6 +16,7 @@ import busNode = require('../../nodes/event-bus');
 import ackNode = require('../../nodes/event-ack');
 import storeNode = require('../../nodes/middleware-store');
 import type { NodeStatus } from '../../nodes/lib/status';
+import { deleteRabbitObjects, RABBITMQ_URL, requireRabbit, uniqueRabbitPrefix } from '../helpers/rabbitmq';
 import { helper, initRuntime } from '../helpers/runtime';
 
 initRuntime();
@@ -133,6 +135,39 @@ describe('webhook-in durable inbox and replay claims', function () {
     const sink = collect('sink');
     await until(() => sink.length === 1, 'the event after the restart');
     assert.deepEqual(sink[0].payload, { order: 9 });
+  });
+
+  it('answers 503 until the inbox has joined its group, rather than 202 for an event its group never gets; joins once the bus lets it', async function () {
+    this.timeout(30_000);
+    await requireRabbit(this);
+    // The group's queue exists with other settings (classic, not bound): the inbox cannot join, while the exchange
+    // would take and confirm a publish, and drop it, as it does before a new group's queue is declared.
+    const prefix = uniqueRabbitPrefix('inbox-join');
+    const queue = `${prefix}webhook.orders.webhook-in`;
+    const conn = await amqp.connect(RABBITMQ_URL);
+    try {
+      const ch = await conn.createChannel();
+      await ch.assertQueue(queue, { durable: true });
+      await load(inboxFlow('return msg;', { backend: 'rabbitmq', amqpUrl: RABBITMQ_URL, amqpPrefix: prefix }));
+      const sink = collect('sink');
+      const refused = await post('{"order":11}', { 'x-delivery': 'join-11' });
+      assert.equal(refused.status, 503, JSON.stringify(refused.body));
+      assert.equal(refused.body.error.code, 'WEBHOOK_INBOX_UNAVAILABLE');
+
+      await ch.deleteQueue(queue);
+      let resent = refused;
+      for (let i = 0; i < 40 && resent.status !== 202; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        resent = await post('{"order":11}', { 'x-delivery': 'join-11' });
+      }
+      assert.equal(resent.status, 202, 'accepted once the inbox joined on its retry');
+      await until(() => sink.length === 1, 'the event in the flow');
+      assert.deepEqual(sink[0].payload, { order: 11 });
+    } finally {
+      await helper.unload();
+      await conn.close().catch(() => undefined);
+      await deleteRabbitObjects(prefix, [queue]);
+    }
   });
 
   it('answers 503 when the bus cannot take the event, and frees the delivery id for the resend', async () => {

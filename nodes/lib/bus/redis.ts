@@ -130,6 +130,9 @@ export function createRedisBus(options: RedisBusOptions): EventBus {
     maxRetriesPerRequest: 1,
     connectTimeout: 5000,
     retryStrategy: (times: number) => Math.min(times * 250, 5000),
+    // The acks, claims and publishes of one event-loop turn go out in one write: under a burst that is one
+    // round trip for many deliveries instead of one each, and fewer wake-ups of Redis and of this process.
+    enableAutoPipelining: true,
   };
   if (options.tls) redisOptions.tls = {};
   if (options.username) redisOptions.username = options.username;
@@ -178,7 +181,8 @@ export function createRedisBus(options: RedisBusOptions): EventBus {
     private renewal: NodeJS.Timeout | undefined;
 
     constructor(private readonly opts: ConsumeOptions) {
-      this.reader = redis.duplicate();
+      // A blocking read holds its connection: never in a pipeline with anything else.
+      this.reader = redis.duplicate({ enableAutoPipelining: false });
       this.reader.on('error', (err: Error) => options.onError?.(err));
       this.stream = streamOf(opts.topic);
       this.side = sideOf(opts.topic, opts.group);

@@ -1,18 +1,18 @@
 /**
- * The event bus on one SQLite file (better-sqlite3), the embedded default. Publishing inserts one row per group
- * of the topic, on a connection with synchronous = FULL in a worker thread (sqlite-writer.ts): a resolved publish
- * is on disk (fsynced), the publishes that arrive while a batch is being written share the next transaction, and
- * the fsync never blocks the event loop. Leases and acks go through a connection here without the fsync: losing
- * one to a power cut only delivers an event again. A member takes rows by setting
- * their lease in one UPDATE, so two processes sharing the file never take the same row. A row stays until acked;
- * ordered by key, a row is only taken while no earlier row of the same key is left in the group.
+ * The event bus on one SQLite file (better-sqlite3), the embedded default. Every change to the file (publishes,
+ * takes, acks, nacks) goes to one connection with synchronous = FULL in a worker thread (sqlite-writer.ts), in
+ * rounds: what arrives while a round is being written shares the next transaction and its one fsync, so a
+ * resolved publish or ack is on disk and no SQLite write ever runs on the event loop. Publishing inserts one row
+ * per group of the topic. A member takes rows by setting their lease in one UPDATE, so two processes sharing the
+ * file never take the same row. A row stays until acked; ordered by key, a row is only taken while no earlier row
+ * of the same key is left in the group. The connection here only reads (depth) and creates groups.
  */
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
-import type { WriterReply, WriterRow } from './sqlite-writer';
+import type { DeliveryRow, WriterReply, WriterRound, WriterRow, WriterSettle, WriterTake } from './sqlite-writer';
 import { MiddlewareError } from '../errors';
 import { openDatabase } from '../sqlite-database';
 import { busUnavailable } from './errors';
@@ -50,18 +50,6 @@ CREATE INDEX IF NOT EXISTS bus_deliveries_due ON bus_deliveries (topic, grp, due
 CREATE INDEX IF NOT EXISTS bus_deliveries_key ON bus_deliveries (topic, grp, key, seq);
 `;
 
-interface DeliveryRow {
-  seq: number;
-  topic: string;
-  grp: string;
-  event_id: string;
-  key: string | null;
-  payload: string;
-  headers: string;
-  published_at: number;
-  delivery_count: number;
-}
-
 const DEFAULT_POLL_MS = 50;
 
 function asBusError(err: unknown, file: string): MiddlewareError {
@@ -97,23 +85,6 @@ export function createSqliteBus(options: SqliteBusOptions): EventBus {
   }
 
   const addGroup = db.prepare('INSERT INTO bus_groups (topic, grp, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
-  const takeAny = db.prepare<{ topic: string; grp: string; now: number; until: number; token: string; max: number }, DeliveryRow>(
-    `UPDATE bus_deliveries SET due_at = @until, lease_token = @token, delivery_count = delivery_count + 1
-     WHERE seq IN (SELECT seq FROM bus_deliveries WHERE topic = @topic AND grp = @grp AND due_at <= @now ORDER BY seq LIMIT @max)
-     RETURNING seq, topic, grp, event_id, key, payload, headers, published_at, delivery_count`,
-  );
-  // Only the first row of each key left in the group may go out; later ones wait until it is acked.
-  const takeOrdered = db.prepare<{ topic: string; grp: string; now: number; until: number; token: string; max: number }, DeliveryRow>(
-    `UPDATE bus_deliveries SET due_at = @until, lease_token = @token, delivery_count = delivery_count + 1
-     WHERE seq IN (
-       SELECT d.seq FROM bus_deliveries d WHERE d.topic = @topic AND d.grp = @grp AND d.due_at <= @now
-         AND (d.key IS NULL OR NOT EXISTS (
-           SELECT 1 FROM bus_deliveries e WHERE e.topic = d.topic AND e.grp = d.grp AND e.key = d.key AND e.seq < d.seq))
-       ORDER BY d.seq LIMIT @max)
-     RETURNING seq, topic, grp, event_id, key, payload, headers, published_at, delivery_count`,
-  );
-  const ackRow = db.prepare('DELETE FROM bus_deliveries WHERE seq = ? AND lease_token = ?');
-  const nackRow = db.prepare('UPDATE bus_deliveries SET due_at = ?, lease_token = NULL WHERE seq = ? AND lease_token = ?');
   const groupStats = db.prepare<[string, string], { depth: number; oldest: number | null }>(
     'SELECT COUNT(*) AS depth, MIN(published_at) AS oldest FROM bus_deliveries WHERE topic = ? AND grp = ?',
   );
@@ -121,26 +92,38 @@ export function createSqliteBus(options: SqliteBusOptions): EventBus {
   let closed = false;
   const consumers = new Set<SqliteConsumer>();
 
-  interface PendingPublish {
-    row: WriterRow;
-    event: BusEvent;
-    resolve(event: BusEvent): void;
+  interface Pending<Op, Result> {
+    op: Op;
+    resolve(result: Result): void;
     reject(err: unknown): void;
   }
-  let queued: PendingPublish[] = [];
-  let writing: { batch: number; items: PendingPublish[] } | undefined;
+  interface Round {
+    publishes: Array<Pending<WriterRow, BusEvent> & { event: BusEvent }>;
+    settles: Array<Pending<WriterSettle, boolean>>;
+    takes: Array<Pending<WriterTake, DeliveryRow[]>>;
+  }
+  const emptyRound = (): Round => ({ publishes: [], settles: [], takes: [] });
+  let queued = emptyRound();
+  let writing: { batch: number; round: Round } | undefined;
   let batches = 0;
   let writer: Worker | undefined;
   let drained: (() => void) | undefined;
+  let flushSoon = false;
 
-  function settle(items: PendingPublish[], error: unknown): void {
-    if (error !== undefined) {
-      const e = asBusError(error, file);
-      for (const item of items) item.reject(e);
+  function fail(round: Round, error: unknown): void {
+    const e = asBusError(error, file);
+    for (const item of [...round.publishes, ...round.settles, ...round.takes]) item.reject(e);
+  }
+
+  function settle(round: Round, reply: WriterReply): void {
+    if (reply.error !== undefined) {
+      fail(round, new Error(reply.error));
       return;
     }
-    for (const item of items) item.resolve(item.event);
-    const topics = new Set(items.map((i) => i.event.topic));
+    for (const item of round.publishes) item.resolve(item.event);
+    round.settles.forEach((item, n) => item.resolve(reply.settled[n]));
+    round.takes.forEach((item, n) => item.resolve(reply.taken[n]));
+    const topics = new Set(round.publishes.map((i) => i.event.topic));
     for (const consumer of consumers) for (const topic of topics) consumer.notify(topic);
   }
 
@@ -152,7 +135,7 @@ export function createSqliteBus(options: SqliteBusOptions): EventBus {
       const done = writing;
       if (!done || done.batch !== reply.batch) return;
       writing = undefined;
-      settle(done.items, reply.error === undefined ? undefined : new Error(reply.error));
+      settle(done.round, reply);
       flush();
     });
     const lost = (err: unknown): void => {
@@ -160,7 +143,7 @@ export function createSqliteBus(options: SqliteBusOptions): EventBus {
       writer = undefined;
       const done = writing;
       writing = undefined;
-      if (done) settle(done.items, err instanceof Error ? err : new Error(`writer thread stopped (${String(err)})`));
+      if (done) fail(done.round, err instanceof Error ? err : new Error(`writer thread stopped (${String(err)})`));
       flush();
     };
     thread.on('error', lost);
@@ -169,30 +152,54 @@ export function createSqliteBus(options: SqliteBusOptions): EventBus {
     return thread;
   }
 
-  /** Sends what is queued as the next batch, once the one being written has committed. */
+  /** Sends what is queued as the next round, once the one being written has committed. */
   function flush(): void {
     if (writing) return;
-    if (queued.length === 0) {
+    const round = queued;
+    if (round.publishes.length + round.settles.length + round.takes.length === 0) {
       writer?.unref();
       drained?.();
       return;
     }
-    const items = queued;
-    queued = [];
+    queued = emptyRound();
     batches += 1;
-    writing = { batch: batches, items };
+    writing = { batch: batches, round };
+    const message: WriterRound = {
+      batch: batches,
+      rows: round.publishes.map((i) => i.op),
+      settles: round.settles.map((i) => i.op),
+      takes: round.takes.map((i) => i.op),
+    };
     try {
       const thread = writerThread();
       thread.ref();
-      thread.postMessage({ batch: batches, rows: items.map((i) => i.row) });
+      thread.postMessage(message);
     } catch (err) {
       writing = undefined;
-      settle(items, err);
+      fail(round, err);
     }
   }
 
+  /** Queues work for the next round; the round leaves once the one being written has committed. */
+  function enqueue<K extends keyof Round>(kind: K, item: Round[K][number]): void {
+    (queued[kind] as Array<Round[K][number]>).push(item);
+    if (writing || flushSoon) return;
+    flushSoon = true;
+    setImmediate(() => {
+      flushSoon = false;
+      flush();
+    });
+  }
+
+  const closedError = (): MiddlewareError => busUnavailable(`SQLite event bus ${file} is closed`, { backend: 'sqlite' });
+
+  function settleDelivery(op: WriterSettle): Promise<boolean> {
+    if (closed) return Promise.reject(closedError());
+    return new Promise<boolean>((resolve, reject) => enqueue('settles', { op, resolve, reject }));
+  }
+
   const guard = <T>(work: () => T): T => {
-    if (closed) throw busUnavailable(`SQLite event bus ${file} is closed`, { backend: 'sqlite' });
+    if (closed) throw closedError();
     try {
       return work();
     } catch (err) {
@@ -203,19 +210,25 @@ export function createSqliteBus(options: SqliteBusOptions): EventBus {
   class SqliteConsumer implements BusConsumer {
     private stopped = false;
     private wake: (() => void) | undefined;
+    /** A publish committed while a take was out: look again before waiting. */
+    private notified = false;
 
     constructor(private readonly opts: ConsumeOptions) {}
 
     notify(topic: string): void {
-      if (topic === this.opts.topic) this.wake?.();
+      if (topic !== this.opts.topic) return;
+      this.notified = true;
+      this.wake?.();
     }
 
     async receive(max: number, waitMs: number): Promise<RawDelivery[]> {
       const deadline = now() + waitMs;
       for (;;) {
         if (this.stopped || closed) return [];
-        const rows = this.take(max);
+        this.notified = false;
+        const rows = await this.take(max);
         if (rows.length > 0 || now() >= deadline) return rows;
+        if (this.notified) continue;
         await new Promise<void>((resolve) => {
           const timer = setTimeout(done, Math.min(pollMs, Math.max(1, deadline - now())));
           function done(): void {
@@ -228,14 +241,27 @@ export function createSqliteBus(options: SqliteBusOptions): EventBus {
       }
     }
 
-    private take(max: number): RawDelivery[] {
-      if (max <= 0) return [];
+    private take(max: number): Promise<RawDelivery[]> {
+      if (max <= 0) return Promise.resolve([]);
+      if (closed) return Promise.reject(closedError());
       const token = randomUUID();
       const at = now();
-      const params = { topic: this.opts.topic, grp: this.opts.group, now: at, until: at + this.opts.leaseMs, token, max };
-      const rows = guard(() => (this.opts.ordered ? takeOrdered : takeAny).all(params));
-      rows.sort((a, b) => a.seq - b.seq);
-      return rows.map((row) => this.delivery(row, token));
+      const op: WriterTake = { topic: this.opts.topic, grp: this.opts.group, now: at, until: at + this.opts.leaseMs, token, max, ordered: this.opts.ordered };
+      return new Promise<RawDelivery[]>((resolve, reject) => {
+        enqueue('takes', {
+          op,
+          reject,
+          resolve: (rows: DeliveryRow[]) => {
+            // Closed while the take was being written: the rows go back to the group at once, in the next round.
+            if (this.stopped) {
+              for (const row of rows) if (!closed) enqueue('settles', { op: { seq: row.seq, token, dueAt: now() }, resolve: () => undefined, reject: () => undefined });
+              resolve([]);
+              return;
+            }
+            resolve(rows.map((row) => this.delivery(row, token)));
+          },
+        });
+      });
     }
 
     private delivery(row: DeliveryRow, token: string): RawDelivery {
@@ -243,14 +269,12 @@ export function createSqliteBus(options: SqliteBusOptions): EventBus {
         event: toEvent(row),
         group: row.grp,
         deliveryCount: row.delivery_count,
-        ack: () => Promise.resolve(guard(() => ackRow.run(row.seq, token).changes === 1)),
-        nack: (delayMs) => {
-          guard(() => nackRow.run(now() + Math.max(0, delayMs), row.seq, token));
-          return Promise.resolve();
+        ack: () => settleDelivery({ seq: row.seq, token, dueAt: null }),
+        nack: async (delayMs) => {
+          await settleDelivery({ seq: row.seq, token, dueAt: now() + Math.max(0, delayMs) });
         },
-        abandon: () => {
-          guard(() => nackRow.run(now(), row.seq, token));
-          return Promise.resolve();
+        abandon: async () => {
+          await settleDelivery({ seq: row.seq, token, dueAt: now() });
         },
       };
     }
@@ -291,10 +315,7 @@ export function createSqliteBus(options: SqliteBusOptions): EventBus {
       } catch (err) {
         return Promise.reject(asBusError(err, file));
       }
-      return new Promise<BusEvent>((resolve, reject) => {
-        queued.push({ row, event, resolve, reject });
-        if (!writing) setImmediate(flush);
-      });
+      return new Promise<BusEvent>((resolve, reject) => enqueue('publishes', { op: row, event, resolve, reject }));
     },
 
     consume(opts: ConsumeOptions): Promise<BusConsumer> {
@@ -324,8 +345,8 @@ export function createSqliteBus(options: SqliteBusOptions): EventBus {
     async close(): Promise<void> {
       if (closed) return;
       for (const consumer of [...consumers]) void consumer.close();
-      // Publishes already accepted are written before the file is closed.
-      if (writing || queued.length > 0) {
+      // Publishes, acks and takes already accepted are written before the file is closed.
+      if (writing || queued.publishes.length + queued.settles.length + queued.takes.length > 0) {
         await new Promise<void>((resolve) => {
           drained = resolve;
           flush();

@@ -245,6 +245,8 @@ export function createRedisStore(options: RedisStoreOptions): MiddlewareStore {
     // fails each command in bounded time instead of stalling the message until TCP gives up.
     commandTimeout,
     retryStrategy: (times: number) => Math.min(times * 250, 5000),
+    // Commands of one event-loop turn (the claims and completions of concurrent requests) share one write.
+    enableAutoPipelining: true,
   };
   if (options.tls) redisOptions.tls = {};
   if (options.username) redisOptions.username = options.username;
