@@ -15,6 +15,7 @@ export const SECTIONS: Record<string, Section> = {
   tracing: async () => (await import('./tracing')).benchTracing(),
   'tracing-shop': async () => (await import('./shop-flow')).benchShopTracing(),
   'metrics-shop': async () => (await import('./shop-flow')).benchShopMetrics(),
+  'anomaly-shop': async () => (await import('./shop-flow')).benchShopAnomaly(),
   suggest: async () => (await import('./suggest')).benchSuggest(),
   bus: async () => (await import('./bus')).benchBus(),
   inbox: async () => (await import('./inbox')).benchInbox(),

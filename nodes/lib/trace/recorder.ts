@@ -57,41 +57,39 @@ export interface HopNodeInfo {
   flowId: string | undefined;
 }
 
+/** A slot's numbers, side by side in one Float64Array: a hop touches one cache line, not one per column. */
+const START = 0;
+const END = 1;
+const SEQ = 2;
+const SAMPLED = 3;
+const NUMBERS = 4;
+/** A slot's references, side by side in one array. */
+const CORRELATION = 0;
+const TRACE = 1;
+const PARENT = 2;
+const NODE = 3;
+const MESSAGE = 4;
+const ERROR = 5;
+const REFERENCES = 6;
+
 /**
- * A fixed-capacity ring of hop spans stored column-wise: opening and closing a hop writes into preallocated
- * columns and allocates nothing, so tracing does not feed the garbage collector on the message path. Span
- * objects are built only when read (admin endpoint, export).
+ * A fixed-capacity ring of hop spans stored slot by slot in two preallocated arrays (numbers and references):
+ * opening and closing a hop writes into them and allocates nothing, so tracing does not feed the garbage collector
+ * on the message path, and the few bytes a hop writes lie together. Span objects (span ids formatted, durations
+ * computed) are built only when read (admin endpoint, export).
  */
 export class SpanRing {
   private next = 0;
   private count = 0;
   private readonly spanIds: HopSpanIds;
-  private readonly correlationId: Array<string | undefined>;
-  private readonly traceId: Array<string | undefined>;
-  private readonly parentSpanId: Array<string | undefined>;
-  private readonly node: Array<HopNodeInfo | undefined>;
-  private readonly messageId: Array<string | undefined>;
-  private readonly error: Array<string | undefined>;
-  private readonly spanSeq: Float64Array;
-  private readonly start: Float64Array;
-  /** NaN while the hop is open. */
-  private readonly end: Float64Array;
-  private readonly sampled: Uint8Array;
+  private readonly numbers: Float64Array;
+  private readonly refs: Array<string | HopNodeInfo | undefined>;
 
   constructor(readonly capacity: number, ids: IdGenerator = new IdGenerator()) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('capacity must be a positive integer');
     this.spanIds = new HopSpanIds(ids);
-    const column = (): Array<string | undefined> => new Array<string | undefined>(capacity).fill(undefined);
-    this.correlationId = column();
-    this.traceId = column();
-    this.parentSpanId = column();
-    this.node = new Array<HopNodeInfo | undefined>(capacity).fill(undefined);
-    this.messageId = column();
-    this.error = column();
-    this.spanSeq = new Float64Array(capacity);
-    this.start = new Float64Array(capacity);
-    this.end = new Float64Array(capacity);
-    this.sampled = new Uint8Array(capacity);
+    this.numbers = new Float64Array(capacity * NUMBERS);
+    this.refs = new Array<string | HopNodeInfo | undefined>(capacity * REFERENCES).fill(undefined);
   }
 
   get size(): number {
@@ -113,51 +111,61 @@ export class SpanRing {
     onEvict?: (nodeId: string, messageId: string, slot: number) => void,
   ): number {
     const slot = this.next;
-    if (this.count === this.capacity && onEvict && Number.isNaN(this.end[slot])) {
-      const evictedMessage = this.messageId[slot];
-      if (evictedMessage !== undefined) onEvict((this.node[slot] as HopNodeInfo).nodeId, evictedMessage, slot);
+    const n = slot * NUMBERS;
+    const r = slot * REFERENCES;
+    const numbers = this.numbers;
+    const refs = this.refs;
+    if (this.count === this.capacity && onEvict && Number.isNaN(numbers[n + END])) {
+      const evictedMessage = refs[r + MESSAGE] as string | undefined;
+      if (evictedMessage !== undefined) onEvict((refs[r + NODE] as HopNodeInfo).nodeId, evictedMessage, slot);
     }
-    this.correlationId[slot] = correlationId;
-    this.traceId[slot] = traceId;
-    this.parentSpanId[slot] = parentSpanId;
-    this.node[slot] = node;
-    this.messageId[slot] = messageId;
-    this.error[slot] = undefined;
-    this.spanSeq[slot] = this.spanIds.nextSeq();
-    this.start[slot] = start;
-    this.end[slot] = NaN;
-    this.sampled[slot] = sampled ? 1 : 0;
-    this.next = (slot + 1) % this.capacity;
+    numbers[n + START] = start;
+    numbers[n + END] = NaN;
+    numbers[n + SEQ] = this.spanIds.nextSeq();
+    numbers[n + SAMPLED] = sampled ? 1 : 0;
+    refs[r + CORRELATION] = correlationId;
+    refs[r + TRACE] = traceId;
+    refs[r + PARENT] = parentSpanId;
+    refs[r + NODE] = node;
+    refs[r + MESSAGE] = messageId;
+    refs[r + ERROR] = undefined;
+    this.next = slot + 1 === this.capacity ? 0 : slot + 1;
     if (this.count < this.capacity) this.count++;
     return slot;
   }
 
   close(slot: number, end: number, error?: string): void {
-    this.end[slot] = end;
-    if (error !== undefined) this.error[slot] = error;
+    this.numbers[slot * NUMBERS + END] = end;
+    if (error !== undefined) this.refs[slot * REFERENCES + ERROR] = error;
   }
 
   span(slot: number): HopSpan {
-    const end = this.end[slot];
-    const node = this.node[slot] as HopNodeInfo;
+    const n = slot * NUMBERS;
+    const r = slot * REFERENCES;
+    const end = this.numbers[n + END];
+    const node = this.refs[r + NODE] as HopNodeInfo;
     const span: HopSpan = {
-      correlationId: this.correlationId[slot] as string,
-      spanId: this.spanIds.format(this.spanSeq[slot]),
-      sampled: this.sampled[slot] === 1,
+      correlationId: this.refs[r + CORRELATION] as string,
+      spanId: this.spanIds.format(this.numbers[n + SEQ]),
+      sampled: this.numbers[n + SAMPLED] === 1,
       nodeId: node.nodeId,
       nodeType: node.nodeType,
-      start: this.start[slot],
+      start: this.numbers[n + START],
     };
-    if (this.traceId[slot] !== undefined) span.traceId = this.traceId[slot];
-    if (this.parentSpanId[slot] !== undefined) span.parentSpanId = this.parentSpanId[slot];
+    const traceId = this.refs[r + TRACE] as string | undefined;
+    const parentSpanId = this.refs[r + PARENT] as string | undefined;
+    const messageId = this.refs[r + MESSAGE] as string | undefined;
+    const error = this.refs[r + ERROR] as string | undefined;
+    if (traceId !== undefined) span.traceId = traceId;
+    if (parentSpanId !== undefined) span.parentSpanId = parentSpanId;
     if (node.nodeName !== undefined) span.nodeName = node.nodeName;
     if (node.flowId !== undefined) span.flowId = node.flowId;
-    if (this.messageId[slot] !== undefined) span.messageId = this.messageId[slot];
+    if (messageId !== undefined) span.messageId = messageId;
     if (!Number.isNaN(end)) {
       span.end = end;
       span.durationMs = end - span.start;
     }
-    if (this.error[slot] !== undefined) span.error = this.error[slot];
+    if (error !== undefined) span.error = error;
     return span;
   }
 
@@ -168,6 +176,14 @@ export class SpanRing {
     return out;
   }
 
+  private correlationOf(slot: number): string {
+    return this.refs[slot * REFERENCES + CORRELATION] as string;
+  }
+
+  private startOf(slot: number): number {
+    return this.numbers[slot * NUMBERS + START];
+  }
+
   /** Oldest first. */
   all(): HopSpan[] {
     return this.slots().map((slot) => this.span(slot));
@@ -176,43 +192,42 @@ export class SpanRing {
   /** The hop timeline of one correlation id, ordered by start. */
   byCorrelation(correlationId: string): HopSpan[] {
     return this.slots()
-      .filter((slot) => this.correlationId[slot] === correlationId)
+      .filter((slot) => this.correlationOf(slot) === correlationId)
       .map((slot) => this.span(slot))
       .sort((a, b) => a.start - b.start);
   }
 
-  /** The most recently started correlation ids, newest first. */
   /** The latest traces, newest first; each names the node and flow of its first hop (the endpoint it came in by). */
   recent(limit: number): Array<{ correlationId: string; traceId?: string; start: number; hops: number; errors: number; nodeId?: string; flowId?: string }> {
     type Entry = { correlationId: string; traceId?: string; start: number; hops: number; errors: number; first: number };
     const seen = new Map<string, Entry>();
     for (const slot of this.slots()) {
-      const id = this.correlationId[slot] as string;
-      const failed = this.error[slot] !== undefined ? 1 : 0;
+      const id = this.correlationOf(slot);
+      const failed = this.refs[slot * REFERENCES + ERROR] !== undefined ? 1 : 0;
+      const start = this.startOf(slot);
       const entry = seen.get(id);
       if (entry) {
         entry.hops++;
         entry.errors += failed;
-        if (this.start[slot] < entry.start) {
-          entry.start = this.start[slot];
+        if (start < entry.start) {
+          entry.start = start;
           entry.first = slot;
         }
       } else {
-        seen.set(id, { correlationId: id, traceId: this.traceId[slot], start: this.start[slot], hops: 1, errors: failed, first: slot });
+        seen.set(id, { correlationId: id, traceId: this.refs[slot * REFERENCES + TRACE] as string | undefined, start, hops: 1, errors: failed, first: slot });
       }
     }
     return [...seen.values()]
       .sort((a, b) => b.start - a.start)
       .slice(0, limit)
       .map(({ first, ...trace }) => {
-        const node = this.node[first] as HopNodeInfo | undefined;
+        const node = this.refs[first * REFERENCES + NODE] as HopNodeInfo | undefined;
         return { ...trace, nodeId: node?.nodeId, flowId: node?.flowId };
       });
   }
 
   clear(): void {
-    for (const column of [this.correlationId, this.traceId, this.parentSpanId, this.messageId, this.error]) column.fill(undefined);
-    this.node.fill(undefined);
+    this.refs.fill(undefined);
     this.next = 0;
     this.count = 0;
   }
@@ -255,12 +270,17 @@ export class HopSpanIds {
 }
 
 export class HopTracer {
+  private readonly ring: SpanRing;
+  private readonly clock: () => number;
+  private readonly onEnd: ((span: HopSpan) => void) | undefined;
   /**
    * Open hops: node id -> message id -> ring slot. Plain maps, not a WeakMap keyed by the message object, whose
    * ephemerons weigh on every garbage collection. Bounded: a hop still open when the ring overwrites it is
    * forgotten here too.
    */
   private readonly open = new Map<string, Map<string, number>>();
+  /** Hops in `open`. */
+  private parked = 0;
   /**
    * The hop opened last, kept out of the maps until another opens: most nodes complete a message before the next
    * one arrives, so the common case never touches the maps.
@@ -280,30 +300,43 @@ export class HopTracer {
       this.lastMessage = undefined;
     }
     const forNode = this.open.get(nodeId);
-    if (forNode?.get(messageId) === slot) forNode.delete(messageId);
+    if (forNode?.get(messageId) === slot) {
+      forNode.delete(messageId);
+      this.parked--;
+    }
   };
 
-  constructor(private readonly options: HopTracerOptions) {}
+  constructor(options: HopTracerOptions) {
+    this.ring = options.ring;
+    this.clock = options.clock;
+    this.onEnd = options.onEnd;
+  }
 
   receive(event: ReceiveEvent): void {
     const msg = event.msg as TracedMessage | null;
+    if (!msg) return;
+    // Messages come in many shapes, so each property read here is a slow (megamorphic) lookup: read each once.
+    const rawCorrelationId = msg.correlationId;
+    const rawTrace = msg.trace;
     // The common untraced case costs two property reads.
-    if (!msg || (msg.correlationId === undefined && msg.trace === undefined)) return;
-    const trace = msg.trace && typeof msg.trace === 'object' ? msg.trace : undefined;
+    if (rawCorrelationId === undefined && rawTrace === undefined) return;
+    const trace = rawTrace && typeof rawTrace === 'object' ? rawTrace : undefined;
     // Ids are validated where they leave the process (export), not on every hop.
     const traceId = typeof trace?.traceId === 'string' ? trace.traceId : undefined;
-    const correlationId = typeof msg.correlationId === 'string' ? msg.correlationId : traceId;
+    const correlationId = typeof rawCorrelationId === 'string' ? rawCorrelationId : traceId;
     if (correlationId === undefined) return;
-    const nodeId = event.destination.id;
-    const messageId = typeof msg._msgid === 'string' ? msg._msgid : undefined;
-    const slot = this.options.ring.open(
+    const rawMessageId = msg._msgid;
+    const messageId = typeof rawMessageId === 'string' ? rawMessageId : undefined;
+    const destination = event.destination;
+    const nodeId = destination.id;
+    const slot = this.ring.open(
       correlationId,
       traceId,
       typeof trace?.spanId === 'string' ? trace.spanId : undefined,
       trace?.sampled !== false,
-      this.nodeInfo(nodeId, event.destination.node),
+      this.nodeInfo(nodeId, destination.node),
       messageId,
-      this.options.clock(),
+      this.clock(),
       this.forget,
     );
     if (messageId === undefined) return;
@@ -324,22 +357,24 @@ export class HopTracer {
       this.lastMessage = undefined;
       this.lastSlot = -1;
     } else {
-      if (typeof msg._msgid !== 'string') return;
+      // Untraced messages and synchronous nodes end here without a map lookup.
+      if (this.parked === 0) return;
+      const messageId = msg._msgid;
+      if (typeof messageId !== 'string') return;
       const forNode = this.open.get(nodeId);
-      slot = forNode?.get(msg._msgid);
+      slot = forNode?.get(messageId);
       if (!forNode || slot === undefined) return;
-      forNode.delete(msg._msgid);
+      forNode.delete(messageId);
+      this.parked--;
     }
-    const failed = event.error !== undefined && event.error !== null;
-    this.options.ring.close(slot, this.options.clock(), failed ? errorText(event.error) : undefined);
-    if (this.options.onEnd) this.options.onEnd(this.options.ring.span(slot));
+    const error = event.error;
+    this.ring.close(slot, this.clock(), error !== undefined && error !== null ? errorText(error) : undefined);
+    if (this.onEnd) this.onEnd(this.ring.span(slot));
   }
 
   /** Hops received and not completed yet (a node that never calls done keeps its hop open until overwritten). */
   get openCount(): number {
-    let count = this.lastMessage !== undefined ? 1 : 0;
-    for (const forNode of this.open.values()) count += forNode.size;
-    return count;
+    return this.parked + (this.lastMessage !== undefined ? 1 : 0);
   }
 
   private remember(nodeId: string, messageId: string, slot: number): void {
@@ -348,6 +383,8 @@ export class HopTracer {
       forNode = new Map();
       this.open.set(nodeId, forNode);
     }
+    // A message received twice by the same node before completing (a loop) replaces its earlier hop.
+    if (!forNode.has(messageId)) this.parked++;
     forNode.set(messageId, slot);
   }
 

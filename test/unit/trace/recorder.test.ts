@@ -41,6 +41,21 @@ describe('span ring buffer', () => {
     ring.open('c', undefined, undefined, true, node('d'), 'm4', 4, onEvict);
     assert.deepEqual(evicted, ['b/m2']);
   });
+  it('a slot taken over after the ring wraps keeps nothing of the span it replaces, nor of its neighbours', () => {
+    const ring = new SpanRing(2);
+    const failed = ring.open('old', TRACE, SPAN, false, { nodeId: 'a', nodeType: 'change', nodeName: 'first', flowId: 'f' }, 'm1', 1);
+    ring.close(failed, 3, 'boom');
+    const neighbour = ring.open('next', TRACE, undefined, true, node('b'), undefined, 2);
+    ring.close(neighbour, 2.5);
+    ring.open('new', undefined, undefined, true, node('c'), 'm3', 4);
+    assert.deepEqual(
+      ring.all().map(({ spanId, ...rest }) => rest),
+      [
+        { correlationId: 'next', traceId: TRACE, sampled: true, nodeId: 'b', nodeType: 't', start: 2, end: 2.5, durationMs: 0.5 },
+        { correlationId: 'new', sampled: true, nodeId: 'c', nodeType: 't', messageId: 'm3', start: 4 },
+      ],
+    );
+  });
   it('span ids are 16 lowercase hex characters, distinct per hop', () => {
     const ring = new SpanRing(10);
     for (let i = 0; i < 5; i++) open(ring, i);
@@ -107,6 +122,45 @@ describe('hop tracer', () => {
     tracer.complete({ msg, node: { id: 'b' } });
     assert.equal(ended.length, 0);
     assert.equal(ring.all()[0].end, undefined);
+  });
+  it('a message received again by a node still busy with it keeps one open hop there, closed by its completion', () => {
+    const ring = new SpanRing(10);
+    const tracer = new HopTracer({ ring, clock });
+    const msg = { _msgid: 'loop', ...TRACED };
+    now = 1;
+    tracer.receive({ msg, destination: { id: 'busy' } });
+    now = 2;
+    tracer.receive({ msg: { ...TRACED, _msgid: 'other' }, destination: { id: 'elsewhere' } });
+    now = 3;
+    tracer.receive({ msg: { ...msg }, destination: { id: 'busy' } });
+    now = 4;
+    tracer.receive({ msg: { ...TRACED, _msgid: 'third' }, destination: { id: 'elsewhere' } });
+    assert.equal(tracer.openCount, 3);
+    now = 9;
+    tracer.complete({ msg: { ...msg }, node: { id: 'busy' } });
+    assert.equal(tracer.openCount, 2);
+    assert.deepEqual(ring.all().filter((s) => s.nodeId === 'busy').map((s) => [s.start, s.end]), [[1, undefined], [3, 9]]);
+    tracer.complete({ msg: { ...msg }, node: { id: 'busy' } });
+    assert.equal(tracer.openCount, 2, 'a second completion finds nothing left to close');
+  });
+  it('still closes a waiting hop after completions of untraced messages and of hops evicted from the ring', () => {
+    const ring = new SpanRing(3);
+    const tracer = new HopTracer({ ring, clock });
+    now = 1;
+    tracer.receive({ msg: { _msgid: 'gone', ...TRACED }, destination: { id: 'slow' } });
+    tracer.receive({ msg: { _msgid: 'kept', ...TRACED }, destination: { id: 'slow' } });
+    for (const id of ['x', 'y']) {
+      const msg = { _msgid: id, ...TRACED };
+      tracer.receive({ msg, destination: { id: 'sync' } });
+      tracer.complete({ msg, node: { id: 'sync' } });
+    }
+    assert.equal(tracer.openCount, 1, 'the hop of "gone" was overwritten');
+    tracer.complete({ msg: { _msgid: 'u', payload: 1 }, node: { id: 'slow' } });
+    tracer.complete({ msg: { _msgid: 'gone', ...TRACED }, node: { id: 'slow' } });
+    now = 7;
+    tracer.complete({ msg: { _msgid: 'kept', ...TRACED }, node: { id: 'slow' } });
+    assert.equal(tracer.openCount, 0);
+    assert.deepEqual(ring.all().map((s) => [s.messageId, s.end]), [['kept', 7], ['x', 1], ['y', 1]]);
   });
   it('open hops overwritten in the ring are forgotten, so tracking stays bounded', () => {
     const ring = new SpanRing(4);
