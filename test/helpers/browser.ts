@@ -101,8 +101,17 @@ export async function openNode(page: Page, id: string): Promise<void> {
     const RED = (window as unknown as { RED: { nodes: { node(id: string): { z: string } }; workspaces: { show(id: string): void } } }).RED;
     RED.workspaces.show(RED.nodes.node(nodeId).z);
   }, id);
-  await page.locator(`g.red-ui-flow-node-group[id="${id}"] rect.red-ui-flow-node`).dblclick();
-  await page.locator('.red-ui-tray .red-ui-tray-body').first().waitFor();
+  const tray = page.locator('.red-ui-tray .red-ui-tray-body').first();
+  // Node-RED tells a double click from two clicks by their timing, which a loaded machine can stretch: try again.
+  for (let attempt = 1; ; attempt += 1) {
+    await page.locator(`g.red-ui-flow-node-group[id="${id}"] rect.red-ui-flow-node`).dblclick();
+    try {
+      await tray.waitFor({ timeout: 8_000 });
+      break;
+    } catch (err) {
+      if (attempt === 3) throw err;
+    }
+  }
   await page.waitForTimeout(300);
 }
 
