@@ -214,6 +214,9 @@ async function runBackend(backend: Backend, options: SoakOptions): Promise<Backe
     const deliveredMs = Date.now() - started;
 
     sandbox.setFaults({});
+    // A call sent before the faults stopped may still hang until the Odoo timeout, and the circuit it opens waits out
+    // its cool-down: replay, as an operator would, once Odoo answers again, so replays do not spend their attempts on it.
+    await sleep((options.odooTimeoutSeconds + options.circuitCoolDownSeconds + 1) * 1_000);
     const deadBeforeReplay = await listDeadLetters(adminAgent, adminUrl, 'dead');
     const kindsBefore = countBy(deadBeforeReplay, (d) => `${String(d.errorCode ?? d.errorKind)}/${String(d.reason)}`);
     await replayAndDrain(adminAgent, adminUrl, odooUrl, tag, log);
