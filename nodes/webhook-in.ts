@@ -76,7 +76,7 @@ const METHODS: readonly Method[] = ['post', 'put', 'patch', 'delete'];
 
 /** How long a webhook waits for its inbox to join its group (at deploy) before it is answered 503. */
 const INBOX_JOIN_WAIT_MS = 5000;
-/** How long a publish to the inbox is given before a delivery id claimed for it may be claimed again. */
+/** How long a publish to the inbox may take, as far as a delivery id's claim is concerned (the publish itself is not cut off). */
 const INBOX_PUBLISH_WAIT_MS = 10_000;
 /** The same wrapper shape as the core http in node, so the core http response node answers through `_res`. */
 const RESPONSE_METHODS = ['append', 'attachment', 'cookie', 'clearCookie', 'download', 'end', 'format', 'get', 'json', 'jsonp', 'links', 'location', 'redirect', 'render', 'send', 'sendfile', 'sendFile', 'sendStatus', 'set', 'status', 'type', 'vary'] as const;
