@@ -106,9 +106,18 @@ export function createOdooClient(options: OdooConnectionOptions, deps: OdooClien
       const [model, method] = (label ?? '.').split(' ');
       return circuitOpenError(model, method, circuit.reopensAt - now(), circuit.reopensAt);
     });
-    coolDownTimer = setTimeout(() => circuit.refresh(), Math.max(0, circuit.reopensAt - now()));
-    coolDownTimer.unref();
+    scheduleHalfOpen();
   });
+
+  // A timer may fire a millisecond before the wall clock says the cool-down is over: then it waits again.
+  function scheduleHalfOpen(): void {
+    if (!circuit) return;
+    coolDownTimer = setTimeout(() => {
+      circuit.refresh();
+      if (circuit.state === 'open' && !closed) scheduleHalfOpen();
+    }, Math.max(1, circuit.reopensAt - now()));
+    coolDownTimer.unref();
+  }
 
   function configurationProblem(protocol: OdooProtocol | 'auto'): string | undefined {
     if (options.configurationError) return options.configurationError;

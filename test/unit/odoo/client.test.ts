@@ -269,6 +269,21 @@ describe('odoo client: protocols, correlation, validation, circuit', () => {
       assert.equal(server.requests.length, 1);
     });
 
+    it('announces half_open even when its timer fires before the clock says the cool-down is over', async () => {
+      server.handle((_req, res) => html(res, 502, 'bad gateway'));
+      let lag = 0;
+      const c = make({ protocol: 'json2', apiKey: 'key', circuit: { failureThreshold: 1, coolDownMs: 100 } }, () => Date.now() - lag);
+      const states: CircuitState[] = [];
+      c.onCircuitChange((s) => {
+        states.push(s);
+        // The wall clock steps back once the timer is set, as an NTP correction (or a timer firing a ms early) does.
+        if (s === 'open') lag = 60;
+      });
+      await failure(c.call('res.partner', 'search_count', {}));
+      for (let waited = 0; states.length < 2 && waited < 3000; waited += 25) await new Promise((r) => setTimeout(r, 25));
+      assert.deepEqual(states, ['open', 'half_open']);
+    });
+
     it('does not count non-retryable failures', async () => {
       server.handle((_req, res) => json(res, 422, { name: 'odoo.exceptions.ValidationError', message: 'Contacts require a name', arguments: [], context: {}, debug: '' }));
       const c = make({ protocol: 'json2', apiKey: 'key', circuit: { failureThreshold: 2 } });
