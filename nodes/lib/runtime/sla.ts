@@ -1,9 +1,11 @@
 /** What the sla config node offers sla-open and sla-close, and the admin endpoint listing open and breached SLAs. */
-import type { Node, NodeAPI, NodeMessage } from 'node-red';
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import type { Request, Response } from 'express';
-import { ValidationError } from '../errors';
+import { MiddlewareError, toMiddlewareError, ValidationError } from '../errors';
 import { businessKey, slaRegistry, type LastHop, type SlaBreach, type SlaMonitor } from '../ops/sla';
+import { cleared, failed, idle } from '../status';
 import { activeTracing } from '../trace/runtime';
+import { throttledStatus, type ThrottledStatus } from './throttled-status';
 import { evaluateTypedInput } from './typed-input';
 
 export const SLAS_PATH = '/odoo-middleware/slas';
@@ -36,6 +38,75 @@ export function slaKeyReader(RED: NodeAPI, node: Node, def: SlaKeySetting, defau
   const keyType = def.keyType || 'msg';
   const where = keyType === 'msg' ? `msg.${keyValue}` : `${keyType} ${keyValue}`;
   return (msg) => evaluateTypedInput(RED, node, 'key', keyValue, keyType, msg).then((value) => businessKey(value, type, where));
+}
+
+export interface SlaNodeDef extends NodeDef, SlaKeySetting {
+  sla: string;
+}
+
+type Send = (msg: NodeMessageInFlow | Array<NodeMessageInFlow | null>) => void;
+
+/** What sla-open and sla-close each do; `wireSlaNode` does the rest. */
+export interface SlaNodeSpec<R> {
+  type: 'sla-open' | 'sla-close';
+  /** Where the key is read when the node names none. */
+  defaultKey: string;
+  /** The green counter shown after messages. */
+  counts(): string;
+  /** Runs once the sla config is found; returns what to undo on close. */
+  attach?(config: SlaConfigNode, status: ThrottledStatus): () => void;
+  handle(monitor: SlaMonitor, key: string, msg: NodeMessageInFlow): Promise<R>;
+  /** Records the result on the message and sends it. */
+  deliver(result: R, msg: NodeMessageInFlow, send: Send): void;
+}
+
+const STATUS_INTERVAL_MS = 500;
+
+/** The config lookup, key reading, status and error routing sla-open and sla-close share. */
+export function wireSlaNode<R>(RED: NodeAPI, node: Node, def: SlaNodeDef, spec: SlaNodeSpec<R>): void {
+  const readKey = slaKeyReader(RED, node, def, spec.defaultKey, spec.type);
+  const status = throttledStatus(node, STATUS_INTERVAL_MS, spec.counts);
+  let config: SlaConfigNode | undefined;
+  let setupError: MiddlewareError | undefined;
+  let detach: (() => void) | undefined;
+  try {
+    config = slaConfigOf(RED, def.sla, spec.type);
+    if (config.setupError) throw config.setupError;
+    detach = spec.attach?.(config, status);
+    node.status(idle(config.monitor?.name ?? 'sla'));
+  } catch (err) {
+    setupError = toMiddlewareError(err);
+    node.status(failed('configuration'));
+    node.error(setupError);
+  }
+
+  node.on('input', (msg: NodeMessageInFlow, send: Send, done: (err?: Error) => void) => {
+    const monitor = config?.monitor;
+    if (!monitor) {
+      done(setupError);
+      return;
+    }
+    readKey(msg)
+      .then((key) => spec.handle(monitor, key, msg))
+      .then(
+        (result) => {
+          spec.deliver(result, msg, send);
+          status.update();
+          done();
+        },
+        (err: unknown) => {
+          const error = toMiddlewareError(err);
+          status.show(failed(error.kind === 'store_unavailable' ? 'store unavailable' : error.kind));
+          done(error);
+        },
+      );
+  });
+
+  node.on('close', (_removed: boolean, done: () => void) => {
+    detach?.();
+    status.show(cleared());
+    done();
+  });
 }
 
 /** The hop a traced message was seen in last, from this process's hop recorder. */
