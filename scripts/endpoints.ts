@@ -19,7 +19,11 @@ export interface FlowNode {
   hmacPrefix?: string;
   secretEnv?: string;
   label?: string;
+  func?: string;
 }
+
+/** The variable holding the bearer token the shipped http in endpoints check. */
+export const API_TOKEN_VARIABLE = 'API_TOKEN';
 
 /** Example bodies by route, matching what each shipped flow expects. */
 const EXAMPLES: Record<string, unknown> = {
@@ -43,6 +47,14 @@ export function missingSecretVariables(flows: FlowNode[], env: NodeJS.ProcessEnv
   return [...new Set(names)].filter((name) => name !== '' && !env[name]);
 }
 
+/**
+ * True when a function node checks the bearer token and the variable is not set (a demo token goes there). Set
+ * empty, it stays empty: the endpoints then refuse every request (503), as they do outside npm start.
+ */
+export function apiTokenMissing(flows: FlowNode[], env: NodeJS.ProcessEnv): boolean {
+  return env[API_TOKEN_VARIABLE] === undefined && flows.some((n) => n.type === 'function' && !n.d && (n.func ?? '').includes(`env.get("${API_TOKEN_VARIABLE}")`));
+}
+
 const quote = (text: string): string => `'${text.replace(/'/g, `'\\''`)}'`;
 
 /** One block per endpoint: a comment naming it, then a curl command. */
@@ -60,12 +72,14 @@ export function describeEndpoints(flows: FlowNode[], base: string, env: NodeJS.P
     const token = node.type === 'webhook-in' && node.scheme === 'odoo' && node.secretEnv ? env[node.secretEnv.trim()] : undefined;
     const url = token ? `${plain}?token=${encodeURIComponent(token)}` : plain;
     lines.push(`  # ${method} ${route}${tab ? ` (${tab} tab)` : ''}`);
+    const apiToken = env[API_TOKEN_VARIABLE];
+    const authorization = node.type === 'http in' && apiToken ? ` -H ${quote(`authorization: Bearer ${apiToken}`)}` : '';
     if (method === 'GET' || method === 'DELETE') {
-      lines.push(`  curl -s ${quote(method === 'GET' && route === '/api/partners' ? `${url}?q=ada` : url)}${method === 'DELETE' ? ' -X DELETE' : ''}`);
+      lines.push(`  curl -s ${quote(method === 'GET' && route === '/api/partners' ? `${url}?q=ada` : url)}${authorization}${method === 'DELETE' ? ' -X DELETE' : ''}`);
       continue;
     }
     const body = JSON.stringify(EXAMPLES[route] ?? {});
-    const headers = ["-H 'content-type: application/json'"];
+    const headers = [`-H 'content-type: application/json'${authorization}`];
     if (node.type === 'webhook-in' && node.scheme === 'hmac') {
       const secret = node.secretEnv ? env[node.secretEnv.trim()] : undefined;
       if (secret) {

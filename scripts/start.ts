@@ -1,15 +1,15 @@
 /**
  * `npm start`: Node-RED with this package's nodes and the flows in `flows/`.
  * With no ODOO_URL it first starts the Odoo sandbox on loopback and points the flows at it, so a newcomer sees
- * working flows at once. A webhook secret variable that is not set gets a generated demo secret, and once the
- * flows run it prints a request for every shipped endpoint.
+ * working flows at once. A webhook secret variable or API_TOKEN that is not set gets a generated demo value, and once
+ * the flows run it prints a request for every shipped endpoint.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startSandbox, SANDBOX_DEFAULTS, type Sandbox } from '../sandbox';
-import { describeEndpoints, missingSecretVariables, type FlowNode } from './endpoints';
+import { API_TOKEN_VARIABLE, apiTokenMissing, describeEndpoints, missingSecretVariables, type FlowNode } from './endpoints';
 
 const root = path.resolve(__dirname, '..', '..');
 const userDir = process.env.NODE_RED_USER_DIR ?? path.join(root, '.node-red');
@@ -54,6 +54,10 @@ async function main(): Promise<void> {
   for (const name of missingSecretVariables(flows, env)) {
     env[name] = randomBytes(24).toString('hex');
     log(`${name} is not set: using the demo secret ${env[name]} for this run (set it to your shop's secret)`);
+  }
+  if (apiTokenMissing(flows, env)) {
+    env[API_TOKEN_VARIABLE] = randomBytes(24).toString('hex');
+    log(`${API_TOKEN_VARIABLE} is not set: using the demo token ${env[API_TOKEN_VARIABLE]} for this run (the REST facade and Orders endpoints want "Authorization: Bearer <token>")`);
   }
   if (!process.env.ODOO_URL) {
     const wanted = process.env.SANDBOX_PORT ?? '8069';

@@ -97,6 +97,8 @@ export class Provider {
     private readonly agent: http.Agent,
     private readonly url: () => string,
     private readonly random: () => number,
+    /** The Orders endpoint's bearer token (API_TOKEN). */
+    private readonly apiToken: string,
   ) {}
 
   get progress(): number {
@@ -172,7 +174,7 @@ export class Provider {
         try {
           answer = await requestJson(this.agent, this.url(), {
             body: order.body,
-            headers: { 'x-correlation-id': order.correlationId },
+            headers: { 'x-correlation-id': order.correlationId, authorization: `Bearer ${this.apiToken}` },
             timeoutMs: REQUEST_TIMEOUT_MS,
           });
         } catch (err) {

@@ -126,6 +126,7 @@ async function replayAndDrain(agent: http.Agent, adminUrl: string, odooUrl: stri
 async function runBackend(backend: Backend, options: SoakOptions): Promise<BackendResult> {
   const started = Date.now();
   const tag = `${backend}-${randomBytes(3).toString('hex')}`;
+  const apiToken = randomBytes(24).toString('hex');
   const random = seededRandom(options.seed);
   const log = (line: string): void => console.log(line);
   const userDir = fs.mkdtempSync(path.join(os.tmpdir(), `odoo-mw-soak-${backend}-`));
@@ -162,13 +163,14 @@ async function runBackend(backend: Backend, options: SoakOptions): Promise<Backe
       ODOO_LOGIN: SANDBOX_DEFAULTS.login,
       ODOO_API_KEY: SANDBOX_DEFAULTS.apiKey,
       ODOO_PASSWORD: SANDBOX_DEFAULTS.password,
+      API_TOKEN: apiToken,
     };
     delete env.NODE_RED_ADMIN_PASSWORD;
     log(`backend=${backend} orders=${options.orders} concurrency=${options.concurrency} lease=${options.leaseSeconds}s circuit=${options.circuitThreshold === 0 ? 'off' : `${options.circuitThreshold}x/${options.circuitCoolDownSeconds}s`} unique_ref=${options.uniqueRef ? 'on' : 'off'} seed=${options.seed} userDir=${userDir}${backend === 'redis' ? ` prefix=${keyPrefix}` : ''}`);
     red = await startNodeRed({ flowFile, env, log: nodeRedLog, timeoutMs: START_TIMEOUT_MS });
 
     const orders = makeOrders(options.orders, tag, random);
-    const provider = new Provider(agent, () => `${adminUrl}/api/orders`, random);
+    const provider = new Provider(agent, () => `${adminUrl}/api/orders`, random, apiToken);
     const kills: KillRecord[] = [];
     const points = killPoints(options.orders, options.kills, random);
     const odooUrl = sandbox.url;

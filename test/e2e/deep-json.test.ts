@@ -11,6 +11,7 @@ import { freePort, getJson, startProcess, type RunningProcess } from '../helpers
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const SECRET = 'deep-json-test-secret';
+const API_TOKEN = 'deep-json-test-token';
 
 /** `[[[...]]]`: 2,000 levels are 4 KB. */
 const deepBody = (levels: number): string => `${'['.repeat(levels)}${']'.repeat(levels)}`;
@@ -26,7 +27,7 @@ describe('deep JSON on the shipped endpoints (npm start)', function () {
     userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'odoo-mw-deep-'));
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), SANDBOX_PORT: '0', NODE_RED_USER_DIR: userDir, SHOP_WEBHOOK_SECRET: SECRET };
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), SANDBOX_PORT: '0', NODE_RED_USER_DIR: userDir, SHOP_WEBHOOK_SECRET: SECRET, API_TOKEN };
     for (const name of ['ODOO_URL', 'ODOO_DB', 'ODOO_LOGIN', 'ODOO_API_KEY', 'ODOO_PASSWORD', 'NODE_RED_ADMIN_PASSWORD']) delete env[name];
     red = await startProcess(process.execPath, [path.join(root, 'dist', 'scripts', 'start.js')], { env, ready: /Started flows/, timeoutMs: 60_000 });
   });
@@ -36,6 +37,7 @@ describe('deep JSON on the shipped endpoints (npm start)', function () {
     fs.rmSync(userDir, { recursive: true, force: true });
   });
 
+  // The body guard answers before any flow (and its token check) runs: the deep body needs no credential.
   // The webhook checks its signature before parsing anything, so the deep body comes signed there.
   const endpoints: Array<[string, Record<string, string>, string]> = [
     ['/api/partners', {}, 'MW_JSON_TOO_DEEP'],
@@ -54,14 +56,15 @@ describe('deep JSON on the shipped endpoints (npm start)', function () {
       // Give a crash inside a promise callback time to happen, then prove the process still serves.
       await new Promise((resolve) => setTimeout(resolve, 300));
       assert.equal(red?.child.exitCode, null, red?.output());
-      const alive = await getJson(`${base}/api/partners`);
+      const alive = await getJson(`${base}/api/partners`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
       assert.equal(alive.status, 200);
     });
   }
 
   it('still accepts a document nested 100 levels deep on a core http in endpoint', async function () {
-    const answer = await getJson(`${base}/api/partners`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: deepBody(100) });
+    const answer = await getJson(`${base}/api/partners`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${API_TOKEN}` }, body: deepBody(100) });
     // The flow refuses it as a partner, but for what it is, not for its depth.
+    assert.equal(answer.status, 422, JSON.stringify(answer.body));
     assert.notEqual((answer.body as { error?: { code?: string } }).error?.code, 'MW_JSON_TOO_DEEP', JSON.stringify(answer.body));
     assert.equal(red?.child.exitCode, null, red?.output());
   });

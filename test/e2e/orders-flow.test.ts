@@ -25,6 +25,7 @@ describe('Orders flow (POST /api/orders against the sandbox)', function () {
   let base: string;
   let odooUrl: string;
   const run = Date.now().toString(36);
+  const API_TOKEN = `orders-${run}`;
 
   const order = (orderId: string, lines: unknown[] = [{ sku: 'FURN_0001', description: 'Desk', qty: 2, price: 150 }, { description: 'Delivery', qty: 1, price: 20 }]) => ({
     order_id: orderId,
@@ -35,7 +36,7 @@ describe('Orders flow (POST /api/orders against the sandbox)', function () {
   const post = (body: unknown, correlationId?: string): Promise<Answer> =>
     getJson(`${base}/api/orders`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(correlationId ? { 'x-correlation-id': correlationId } : {}) },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${API_TOKEN}`, ...(correlationId ? { 'x-correlation-id': correlationId } : {}) },
       body: JSON.stringify(body),
     });
 
@@ -69,7 +70,7 @@ describe('Orders flow (POST /api/orders against the sandbox)', function () {
     userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'odoo-mw-orders-'));
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), SANDBOX_PORT: '0', NODE_RED_USER_DIR: userDir };
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), SANDBOX_PORT: '0', NODE_RED_USER_DIR: userDir, API_TOKEN };
     for (const name of ['ODOO_URL', 'ODOO_DB', 'ODOO_LOGIN', 'ODOO_API_KEY', 'ODOO_PASSWORD', 'NODE_RED_ADMIN_PASSWORD']) delete env[name];
     red = await startProcess(process.execPath, [path.join(root, 'dist', 'scripts', 'start.js')], { env, ready: /Started flows/, timeoutMs: 45_000 });
     const url = /Odoo sandbox listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(red.output());

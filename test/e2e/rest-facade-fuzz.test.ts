@@ -14,6 +14,7 @@ const root = path.resolve(__dirname, '..', '..', '..');
 const SEED = Number(process.env.FUZZ_SEED ?? 20261201);
 const REQUESTS = 1000;
 const CONCURRENCY = 8;
+const API_TOKEN = 'fuzz-test-token';
 
 /** mulberry32: small, seedable, good enough to pick cases. */
 function rng(seed: number): () => number {
@@ -137,7 +138,7 @@ describe('REST facade fuzz (1,000 seeded partner requests, npm start)', function
     userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'odoo-mw-fuzz-'));
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), SANDBOX_PORT: '0', NODE_RED_USER_DIR: userDir };
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), SANDBOX_PORT: '0', NODE_RED_USER_DIR: userDir, API_TOKEN };
     for (const name of ['ODOO_URL', 'ODOO_DB', 'ODOO_LOGIN', 'ODOO_API_KEY', 'ODOO_PASSWORD', 'NODE_RED_ADMIN_PASSWORD']) delete env[name];
     red = await startProcess(process.execPath, [path.join(root, 'dist', 'scripts', 'start.js')], { env, ready: /Started flows/, timeoutMs: 60_000 });
   });
@@ -160,7 +161,7 @@ describe('REST facade fuzz (1,000 seeded partner requests, npm start)', function
         try {
           const res = await fetch(url, {
             method: c.method,
-            headers: { accept: 'application/json', ...(c.body !== undefined ? { 'content-type': c.contentType ?? 'application/json' } : {}) },
+            headers: { accept: 'application/json', authorization: `Bearer ${API_TOKEN}`, ...(c.body !== undefined ? { 'content-type': c.contentType ?? 'application/json' } : {}) },
             body: c.body,
             signal: AbortSignal.timeout(15_000),
           });

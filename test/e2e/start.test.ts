@@ -1,7 +1,8 @@
 /**
  * `npm start` as a newcomer runs it: no Odoo configured and the sandbox port taken by something else (a local
- * Odoo), so the sandbox starts on a free port; no webhook secret set, so a demo one is generated; the shipped
- * REST facade answers over real HTTP and the printed signed request to the shop webhook is accepted.
+ * Odoo), so the sandbox starts on a free port; no webhook secret or API token set, so demo ones are generated; the
+ * shipped REST facade answers over real HTTP to its bearer token and the printed signed request to the shop webhook
+ * is accepted.
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
@@ -31,13 +32,20 @@ describe('npm start (the shipped flows against the sandbox)', function () {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), SANDBOX_PORT: String(takenPort), NODE_RED_USER_DIR: userDir };
-    for (const name of ['ODOO_URL', 'ODOO_DB', 'ODOO_LOGIN', 'ODOO_API_KEY', 'ODOO_PASSWORD', 'NODE_RED_ADMIN_PASSWORD', 'SHOP_WEBHOOK_SECRET']) delete env[name];
+    for (const name of ['ODOO_URL', 'ODOO_DB', 'ODOO_LOGIN', 'ODOO_API_KEY', 'ODOO_PASSWORD', 'NODE_RED_ADMIN_PASSWORD', 'SHOP_WEBHOOK_SECRET', 'API_TOKEN']) delete env[name];
     red = await startProcess(process.execPath, [path.join(root, 'dist', 'scripts', 'start.js')], {
       env,
       ready: /the shipped endpoints:[\s\S]*\n\n/,
       timeoutMs: 60_000,
     });
   });
+
+  /** The JSON headers with the demo bearer token npm start printed. */
+  const withToken = (): Record<string, string> => {
+    const token = /API_TOKEN is not set: using the demo token ([0-9a-f]+) /.exec(red?.output() ?? '')?.[1];
+    assert.ok(token, red?.output());
+    return { 'content-type': 'application/json', authorization: `Bearer ${token}` };
+  };
 
   after(async function () {
     await red?.stop();
@@ -87,6 +95,24 @@ describe('npm start (the shipped flows against the sandbox)', function () {
     assert.equal(forged.status, 401);
   });
 
+  it('generates a demo API token; without it or with another one the REST facade and Orders answer 401 and write nothing', async function () {
+    const out = red?.output() ?? '';
+    assert.match(out, /API_TOKEN is not set: using the demo token [0-9a-f]{48} for this run/);
+    const name = `Refused ${Date.now()}`;
+    const body = JSON.stringify({ name, email: 'refused@example.com' });
+    for (const authorization of [undefined, 'Bearer wrong', `${withToken().authorization}x`, withToken().authorization.replace('Bearer ', '')]) {
+      const headers: Record<string, string> = { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) };
+      for (const [method, url] of [['POST', '/api/partners'], ['GET', `/api/partners?q=${encodeURIComponent(name)}`], ['POST', '/api/orders']]) {
+        const answer = await getJson(`${base}${url}`, { method, headers, body: method === 'POST' ? body : undefined });
+        assert.equal(answer.status, 401, `${method} ${url} with ${authorization}: ${JSON.stringify(answer.body)}`);
+        assert.equal((answer.body as { error: { code: string } }).error.code, 'UNAUTHENTICATED');
+        assert.equal(answer.headers['www-authenticate'], 'Bearer');
+      }
+    }
+    const found = await getJson(`${base}/api/partners?q=${encodeURIComponent(name)}`, { headers: withToken() });
+    assert.deepEqual(found.body, [], 'a refused request wrote a partner');
+  });
+
   it('starts the sandbox, warns that the editor is open, and loads this package with no error', function () {
     const out = red?.output() ?? '';
     assert.match(out, /Odoo sandbox listening on http:\/\/127\.0\.0\.1:\d+/);
@@ -106,45 +132,70 @@ describe('npm start (the shipped flows against the sandbox)', function () {
     const name = `Facade Test ${Date.now()}`;
     const created = await getJson(`${base}/api/partners`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: withToken(),
       body: JSON.stringify({ name, email: 'facade@example.com' }),
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const id = (created.body as { id: number }).id;
     assert.equal(typeof id, 'number');
 
-    const found = await getJson(`${base}/api/partners?q=${encodeURIComponent(name)}`);
+    const found = await getJson(`${base}/api/partners?q=${encodeURIComponent(name)}`, { headers: withToken() });
     assert.equal(found.status, 200);
     const records = found.body as Array<{ id: number; name: string; email: string }>;
     assert.deepEqual(records.map((r) => [r.id, r.name, r.email]), [[id, name, 'facade@example.com']]);
   });
 
   it('GET /api/partners without q lists partners, at most 50', async function () {
-    const { status, body } = await getJson(`${base}/api/partners`);
+    const { status, body } = await getJson(`${base}/api/partners`, { headers: withToken() });
     assert.equal(status, 200);
     assert.ok(Array.isArray(body) && body.length > 0 && body.length <= 50);
   });
 
   it('bad input answers a JSON error with a matching status, and the flow file is left untouched', async function () {
-    const nameless = await getJson(`${base}/api/partners`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'x@example.com' }) });
+    const nameless = await getJson(`${base}/api/partners`, { method: 'POST', headers: withToken(), body: JSON.stringify({ email: 'x@example.com' }) });
     assert.equal(nameless.status, 422, JSON.stringify(nameless.body));
     assert.equal((nameless.body as { error: { kind: string } }).error.kind, 'validation');
 
     type Refusal = { error: { code: string; errors: Array<{ path: string; message: string }> } };
-    const notObject = await getJson(`${base}/api/partners`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '["not a record"]' });
+    const notObject = await getJson(`${base}/api/partners`, { method: 'POST', headers: withToken(), body: '["not a record"]' });
     assert.equal(notObject.status, 422, JSON.stringify(notObject.body));
     assert.equal((notObject.body as Refusal).error.code, 'MW_VALIDATION');
     assert.deepEqual((notObject.body as Refusal).error.errors, [{ path: '', message: 'must be object' }]);
 
     // An Odoo field name is not a Party property: refused before Odoo, naming the field.
-    const unknown = await getJson(`${base}/api/partners`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'X', website: 'x.test' }) });
+    const unknown = await getJson(`${base}/api/partners`, { method: 'POST', headers: withToken(), body: JSON.stringify({ name: 'X', website: 'x.test' }) });
     assert.equal(unknown.status, 422, JSON.stringify(unknown.body));
     assert.match(JSON.stringify((unknown.body as Refusal).error.errors), /website/);
 
-    const broken = await getJson(`${base}/api/partners`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":' });
+    const broken = await getJson(`${base}/api/partners`, { method: 'POST', headers: withToken(), body: '{"name":' });
     assert.equal(broken.status, 400);
     assert.equal((broken.body as Refusal).error.code, 'MW_INVALID_JSON');
 
     assert.equal(fs.readFileSync(flowFile, 'utf8'), flowsBefore);
+  });
+});
+
+describe('npm start with API_TOKEN set empty', function () {
+  this.timeout(90_000);
+  let userDir: string;
+  let red: RunningProcess | undefined;
+
+  after(async function () {
+    await red?.stop();
+    fs.rmSync(userDir, { recursive: true, force: true });
+  });
+
+  it('generates no token, and the REST facade and Orders refuse every request with 503 API_TOKEN_MISSING', async function () {
+    userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'odoo-mw-start-notoken-'));
+    const port = await freePort();
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), SANDBOX_PORT: '0', NODE_RED_USER_DIR: userDir, API_TOKEN: '' };
+    for (const name of ['ODOO_URL', 'ODOO_DB', 'ODOO_LOGIN', 'ODOO_API_KEY', 'ODOO_PASSWORD', 'NODE_RED_ADMIN_PASSWORD']) delete env[name];
+    red = await startProcess(process.execPath, [path.join(root, 'dist', 'scripts', 'start.js')], { env, ready: /the shipped endpoints:[\s\S]*\n\n/, timeoutMs: 60_000 });
+    assert.doesNotMatch(red.output(), /demo token/);
+    for (const [method, url] of [['GET', '/api/partners'], ['POST', '/api/partners'], ['POST', '/api/orders']]) {
+      const answer = await getJson(`http://127.0.0.1:${port}${url}`, { method, headers: { 'content-type': 'application/json', authorization: 'Bearer ' }, body: method === 'POST' ? '{}' : undefined });
+      assert.equal(answer.status, 503, `${method} ${url}: ${JSON.stringify(answer.body)}`);
+      assert.equal((answer.body as { error: { code: string } }).error.code, 'API_TOKEN_MISSING');
+    }
   });
 });

@@ -55,7 +55,7 @@ export function startProcess(cmd: string, args: string[], options: { env: NodeJS
   });
 }
 
-export async function getJson(url: string, init: RequestInit = {}): Promise<{ status: number; body: unknown }> {
+export async function getJson(url: string, init: RequestInit = {}): Promise<{ status: number; body: unknown; headers: Record<string, string> }> {
   const res = await fetch(url, { ...init, headers: { accept: 'application/json', ...(init.headers ?? {}) } });
   const text = await res.text();
   let body: unknown = text;
@@ -64,5 +64,9 @@ export async function getJson(url: string, init: RequestInit = {}): Promise<{ st
   } catch {
     // Not JSON: keep the text so the assertion shows it.
   }
-  return { status: res.status, body };
+  const headers: Record<string, string> = {};
+  res.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  return { status: res.status, body, headers };
 }
