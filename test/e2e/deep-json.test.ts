@@ -7,9 +7,9 @@ import { createHmac } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePort, getJson, startProcess, type RunningProcess } from '../helpers/process';
+import { freePort, getJson, type RunningProcess } from '../helpers/process';
+import { startNpmStart } from '../helpers/npm-start';
 
-const root = path.resolve(__dirname, '..', '..', '..');
 const SECRET = 'deep-json-test-secret';
 const API_TOKEN = 'deep-json-test-token';
 
@@ -27,9 +27,7 @@ describe('deep JSON on the shipped endpoints (npm start)', function () {
     userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'odoo-mw-deep-'));
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), SANDBOX_PORT: '0', NODE_RED_USER_DIR: userDir, SHOP_WEBHOOK_SECRET: SECRET, API_TOKEN };
-    for (const name of ['ODOO_URL', 'ODOO_DB', 'ODOO_LOGIN', 'ODOO_API_KEY', 'ODOO_PASSWORD', 'NODE_RED_ADMIN_PASSWORD']) delete env[name];
-    red = await startProcess(process.execPath, [path.join(root, 'dist', 'scripts', 'start.js')], { env, ready: /Started flows/, timeoutMs: 60_000 });
+    red = await startNpmStart({ userDir, port, env: { SHOP_WEBHOOK_SECRET: SECRET, API_TOKEN } });
   });
 
   after(async function () {

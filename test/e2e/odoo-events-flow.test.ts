@@ -8,9 +8,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { callSandbox } from '../helpers/odoo';
-import { freePort, getJson, startProcess, type RunningProcess } from '../helpers/process';
+import { freePort, getJson, type RunningProcess } from '../helpers/process';
+import { startNpmStart } from '../helpers/npm-start';
 
-const root = path.resolve(__dirname, '..', '..', '..');
 const TOKEN = 'odoo-events-flow-token';
 const HOOK = 'a4f0c0de00000002';
 const SWEEP_INJECT = 'a4f0c0de00000006';
@@ -28,9 +28,7 @@ describe('Odoo events flow (sandbox -> webhook-in -> bus -> two groups, and the 
     userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'odoo-mw-events-'));
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), SANDBOX_PORT: '0', NODE_RED_USER_DIR: userDir, ODOO_WEBHOOK_TOKEN: TOKEN };
-    for (const name of ['ODOO_URL', 'ODOO_DB', 'ODOO_LOGIN', 'ODOO_API_KEY', 'ODOO_PASSWORD', 'NODE_RED_ADMIN_PASSWORD']) delete env[name];
-    red = await startProcess(process.execPath, [path.join(root, 'dist', 'scripts', 'start.js')], { env, ready: /Started flows/, timeoutMs: 45_000 });
+    red = await startNpmStart({ userDir, port, env: { ODOO_WEBHOOK_TOKEN: TOKEN } });
     const url = /Odoo sandbox listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(red.output());
     assert.ok(url, red.output());
     odoo = { url: url[1] };

@@ -8,9 +8,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { SANDBOX_DEFAULTS } from '../../sandbox';
-import { freePort, getJson, startProcess, type RunningProcess } from '../helpers/process';
+import { freePort, getJson, type RunningProcess } from '../helpers/process';
+import { startNpmStart } from '../helpers/npm-start';
 
-const root = path.resolve(__dirname, '..', '..', '..');
 const ORDER_SLA = 'a2f0c0de000000c3';
 
 interface Answer {
@@ -70,9 +70,7 @@ describe('Orders flow (POST /api/orders against the sandbox)', function () {
     userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'odoo-mw-orders-'));
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), SANDBOX_PORT: '0', NODE_RED_USER_DIR: userDir, API_TOKEN };
-    for (const name of ['ODOO_URL', 'ODOO_DB', 'ODOO_LOGIN', 'ODOO_API_KEY', 'ODOO_PASSWORD', 'NODE_RED_ADMIN_PASSWORD']) delete env[name];
-    red = await startProcess(process.execPath, [path.join(root, 'dist', 'scripts', 'start.js')], { env, ready: /Started flows/, timeoutMs: 45_000 });
+    red = await startNpmStart({ userDir, port, env: { API_TOKEN } });
     const url = /Odoo sandbox listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(red.output());
     assert.ok(url, red.output());
     odooUrl = url[1];

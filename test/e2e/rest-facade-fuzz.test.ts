@@ -8,9 +8,9 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePort, startProcess, type RunningProcess } from '../helpers/process';
+import { freePort, type RunningProcess } from '../helpers/process';
+import { startNpmStart } from '../helpers/npm-start';
 
-const root = path.resolve(__dirname, '..', '..', '..');
 const SEED = Number(process.env.FUZZ_SEED ?? 20261201);
 const REQUESTS = 1000;
 const CONCURRENCY = 8;
@@ -138,9 +138,7 @@ describe('REST facade fuzz (1,000 seeded partner requests, npm start)', function
     userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'odoo-mw-fuzz-'));
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), SANDBOX_PORT: '0', NODE_RED_USER_DIR: userDir, API_TOKEN };
-    for (const name of ['ODOO_URL', 'ODOO_DB', 'ODOO_LOGIN', 'ODOO_API_KEY', 'ODOO_PASSWORD', 'NODE_RED_ADMIN_PASSWORD']) delete env[name];
-    red = await startProcess(process.execPath, [path.join(root, 'dist', 'scripts', 'start.js')], { env, ready: /Started flows/, timeoutMs: 60_000 });
+    red = await startNpmStart({ userDir, port, env: { API_TOKEN } });
   });
 
   after(async function () {

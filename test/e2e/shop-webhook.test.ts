@@ -11,7 +11,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { callSandbox } from '../helpers/odoo';
-import { freePort, getJson, startProcess, type RunningProcess } from '../helpers/process';
+import { freePort, getJson, type RunningProcess } from '../helpers/process';
+import { startNpmStart } from '../helpers/npm-start';
 import { SANDBOX_DEFAULTS, startSandbox, type Sandbox } from '../../sandbox';
 
 const root = path.resolve(__dirname, '..', '..', '..');
@@ -88,20 +89,19 @@ describe('Shop webhook flow (signed webhook -> inbox 202 -> mapper -> Odoo, SLA,
     fs.writeFileSync(flowFile, JSON.stringify(flows, null, 2));
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      PORT: String(port),
-      NODE_RED_USER_DIR: userDir,
-      NODE_RED_FLOW_FILE: flowFile,
-      SHOP_WEBHOOK_SECRET: SECRET,
-      ODOO_URL: sandbox.url,
-      ODOO_DB: SANDBOX_DEFAULTS.database,
-      ODOO_LOGIN: SANDBOX_DEFAULTS.login,
-      ODOO_API_KEY: SANDBOX_DEFAULTS.apiKey,
-      ODOO_PASSWORD: SANDBOX_DEFAULTS.password,
-    };
-    delete env.NODE_RED_ADMIN_PASSWORD;
-    red = await startProcess(process.execPath, [path.join(root, 'dist', 'scripts', 'start.js')], { env, ready: /Started flows/, timeoutMs: 45_000 });
+    red = await startNpmStart({
+      userDir,
+      port,
+      env: {
+        NODE_RED_FLOW_FILE: flowFile,
+        SHOP_WEBHOOK_SECRET: SECRET,
+        ODOO_URL: sandbox.url,
+        ODOO_DB: SANDBOX_DEFAULTS.database,
+        ODOO_LOGIN: SANDBOX_DEFAULTS.login,
+        ODOO_API_KEY: SANDBOX_DEFAULTS.apiKey,
+        ODOO_PASSWORD: SANDBOX_DEFAULTS.password,
+      },
+    });
   });
 
   after(async function () {

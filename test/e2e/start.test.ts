@@ -9,7 +9,8 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { freePort, getJson, startProcess, type RunningProcess } from '../helpers/process';
+import { freePort, getJson, type RunningProcess } from '../helpers/process';
+import { startNpmStart } from '../helpers/npm-start';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 
@@ -31,13 +32,7 @@ describe('npm start (the shipped flows against the sandbox)', function () {
     takenPort = (taken.address() as net.AddressInfo).port;
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), SANDBOX_PORT: String(takenPort), NODE_RED_USER_DIR: userDir };
-    for (const name of ['ODOO_URL', 'ODOO_DB', 'ODOO_LOGIN', 'ODOO_API_KEY', 'ODOO_PASSWORD', 'NODE_RED_ADMIN_PASSWORD', 'SHOP_WEBHOOK_SECRET', 'API_TOKEN']) delete env[name];
-    red = await startProcess(process.execPath, [path.join(root, 'dist', 'scripts', 'start.js')], {
-      env,
-      ready: /the shipped endpoints:[\s\S]*\n\n/,
-      timeoutMs: 60_000,
-    });
+    red = await startNpmStart({ userDir, port, env: { SANDBOX_PORT: String(takenPort) }, unset: ['SHOP_WEBHOOK_SECRET', 'API_TOKEN'], ready: /the shipped endpoints:[\s\S]*\n\n/ });
   });
 
   /** The JSON headers with the demo bearer token npm start printed. */
@@ -188,9 +183,7 @@ describe('npm start with API_TOKEN set empty', function () {
   it('generates no token, and the REST facade and Orders refuse every request with 503 API_TOKEN_MISSING', async function () {
     userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'odoo-mw-start-notoken-'));
     const port = await freePort();
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), SANDBOX_PORT: '0', NODE_RED_USER_DIR: userDir, API_TOKEN: '' };
-    for (const name of ['ODOO_URL', 'ODOO_DB', 'ODOO_LOGIN', 'ODOO_API_KEY', 'ODOO_PASSWORD', 'NODE_RED_ADMIN_PASSWORD']) delete env[name];
-    red = await startProcess(process.execPath, [path.join(root, 'dist', 'scripts', 'start.js')], { env, ready: /the shipped endpoints:[\s\S]*\n\n/, timeoutMs: 60_000 });
+    red = await startNpmStart({ userDir, port, env: { API_TOKEN: '' }, ready: /the shipped endpoints:[\s\S]*\n\n/ });
     assert.doesNotMatch(red.output(), /demo token/);
     for (const [method, url] of [['GET', '/api/partners'], ['POST', '/api/partners'], ['POST', '/api/orders']]) {
       const answer = await getJson(`http://127.0.0.1:${port}${url}`, { method, headers: { 'content-type': 'application/json', authorization: 'Bearer ' }, body: method === 'POST' ? '{}' : undefined });

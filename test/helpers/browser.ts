@@ -8,7 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
-import { freePort, startProcess, type RunningProcess } from './process';
+import { freePort, type RunningProcess } from './process';
+import { startNpmStart } from './npm-start';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -39,11 +40,9 @@ export async function startEditorApp(flows: unknown[]): Promise<EditorApp> {
   const flowFile = path.join(dir, 'flows.json');
   fs.writeFileSync(flowFile, JSON.stringify(flows, null, 2));
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), SANDBOX_PORT: '0', NODE_RED_USER_DIR: dir, NODE_RED_FLOW_FILE: flowFile };
-  for (const name of ['ODOO_URL', 'ODOO_DB', 'ODOO_LOGIN', 'ODOO_API_KEY', 'ODOO_PASSWORD', 'NODE_RED_ADMIN_PASSWORD']) delete env[name];
   let proc: RunningProcess;
   try {
-    proc = await startProcess(process.execPath, [path.join(root, 'dist', 'scripts', 'start.js')], { env, ready: /Started flows/, timeoutMs: 60_000 });
+    proc = await startNpmStart({ userDir: dir, port, env: { NODE_RED_FLOW_FILE: flowFile } });
   } catch (err) {
     fs.rmSync(dir, { recursive: true, force: true });
     throw err;
