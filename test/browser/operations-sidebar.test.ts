@@ -45,8 +45,9 @@ describe('editor: the Operations sidebar in Chromium against npm start', functio
     await show();
     const sla = page.locator('.ops-sidebar .ops-sla-open');
     await sla.first().waitFor({ timeout: 30_000 });
-    // The editor may select the info tab once the flows have loaded; the tab is shown again as a user would.
-    for (let attempt = 0; attempt < 5 && !(await sla.first().isVisible()); attempt++) {
+    // The editor may select the info tab once the flows have loaded (late on a loaded machine); the tab is shown
+    // again as a user would.
+    for (const giveUpAt = Date.now() + 20_000; Date.now() < giveUpAt && !(await sla.first().isVisible()); ) {
       await show();
       await page.waitForTimeout(500);
     }
