@@ -84,6 +84,35 @@ describe('editor: every node dialog in Chromium against npm start', function () 
     }
   });
 
+  it('the help of every node fits the sidebar at its default width: long inline code wraps instead of being clipped', async () => {
+    type Helps = { RED: { sidebar: { help: { show(type: string): void } }; nodes: { registry: { getNodeType(type: string): { paletteLabel?: string | (() => string) } } } } };
+    const problems: string[] = [];
+    for (const type of TYPES) {
+      // The help shows the palette label as its title. It is shown again while the editor may still move the
+      // sidebar to its first tab.
+      const title = await page.evaluate((t) => {
+        const def = (window as unknown as Helps).RED.nodes.registry.getNodeType(t);
+        return typeof def.paletteLabel === 'function' ? def.paletteLabel.call(def) : def.paletteLabel || t;
+      }, type);
+      const heading = page.locator('#red-ui-sidebar-content .red-ui-help-title:visible', { hasText: title });
+      for (let attempt = 0; attempt < 10 && !(await heading.first().isVisible()); attempt++) {
+        await page.evaluate((t) => (window as unknown as Helps).RED.sidebar.help.show(t), type);
+        await page.waitForTimeout(200);
+      }
+      const found = await page.evaluate(() => {
+        const box = Array.from(document.querySelectorAll<HTMLElement>('#red-ui-sidebar-content .red-ui-help .red-ui-help')).find((el) => el.offsetParent !== null);
+        if (!box) return undefined;
+        const right = box.getBoundingClientRect().right;
+        const clipped = Array.from(box.querySelectorAll('code')).filter((c) => c.getBoundingClientRect().right > right + 1);
+        return { marked: box.querySelector('.odoo-mw-help') !== null, clipped: clipped.map((c) => c.textContent ?? '') };
+      });
+      if (!found) problems.push(`${type}: no help shown`);
+      else if (!found.marked) problems.push(`${type}: its help is not marked .odoo-mw-help`);
+      else if (found.clipped.length > 0) problems.push(`${type}: clipped ${found.clipped.join(', ')}`);
+    }
+    assert.deepEqual(problems, []);
+  });
+
   for (const type of TYPES) {
     it(`${type}: the dialog opens with its settings${SHOWN_SET.has(type) ? '' : ', and its screenshot is written'}`, async () => {
       const def = await page.evaluate((t) => {
