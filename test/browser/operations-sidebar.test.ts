@@ -43,8 +43,7 @@ describe('editor: the Operations sidebar in Chromium against npm start', functio
   it('shows the connection with its charts, the open SLA, dead letters and alerts', async () => {
     const show = () => page.evaluate(() => (window as unknown as { RED: { sidebar: { show(id: string): void } } }).RED.sidebar.show('odoo-middleware-operations'));
     const sla = page.locator('.ops-sidebar .ops-sla-open');
-    // The editor selects its first sidebar tab once it has loaded the flows, which can come after this test showed
-    // its tab (and the tab renders its SLA list only while shown); the tab is shown again, as a user would.
+    // The tab renders its SLA list only while shown; shown again, as a user would, should the editor select another.
     for (const giveUpAt = Date.now() + 30_000; Date.now() < giveUpAt && !(await sla.first().isVisible()); ) {
       await show();
       await page.waitForTimeout(500);

@@ -82,6 +82,9 @@ export async function openEditor(base: string): Promise<EditorPage> {
     const red = (window as unknown as { RED?: { nodes?: { getType(t: string): unknown } } }).RED;
     return Boolean(red?.nodes?.getType('odoo-read')) && document.querySelector('#red-ui-palette .red-ui-palette-node') !== null;
   }, undefined, { timeout: 30_000 });
+  // The editor shows its header toolbar, and in the same step selects its first sidebar tab, once it has loaded
+  // the flows: a sidebar a test shows before then would be switched away.
+  await page.locator('.red-ui-header-toolbar').waitFor({ state: 'visible', timeout: 30_000 });
   // Start-up notices would cover the canvas; closed the way their close button does.
   await page.evaluate(() => document.querySelectorAll('.red-ui-notification').forEach((n) => (n as HTMLElement & { close?: () => void }).close?.()));
   return {
