@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import type net from 'node:net';
 
 export interface HttpRequest {
   method: 'GET' | 'POST';
@@ -45,11 +46,41 @@ export interface TransportOptions {
   maxResponseBytes: number;
 }
 
+/** An idle socket closes this long before the server's announced keep-alive timeout ends. */
+const KEEP_ALIVE_MARGIN_MS = 1_000;
+/** Idle time allowed when the server announces none (undici's default too); at most 10 min when it does. */
+const DEFAULT_IDLE_MS = 4_000;
+const MAX_IDLE_MS = 600_000;
+
+/** How long a socket may idle after an answer with this `Keep-Alive` header (`timeout=5` from Node, Apache). */
+export function idleLimitMs(keepAlive: string | undefined): number {
+  const seconds = /(?:^|[\s,])timeout=(\d+)/i.exec(keepAlive ?? '')?.[1];
+  if (seconds === undefined) return DEFAULT_IDLE_MS;
+  return Math.min(MAX_IDLE_MS, Math.max(0, Number(seconds) * 1000 - KEEP_ALIVE_MARGIN_MS));
+}
+
+/**
+ * Node keeps an idle socket until the server closes it. A request sent just as the server does fails with
+ * ECONNRESET, and for a write nobody can tell whether Odoo ran it. So an idle socket is closed first, once the
+ * limit its last answer set has passed.
+ */
+function closeIdleSockets(agent: http.Agent, limits: WeakMap<net.Socket, number>): void {
+  agent.on('free', (socket: net.Socket) => {
+    const limit = limits.get(socket) ?? DEFAULT_IDLE_MS;
+    // The agent destroys a free socket whose timeout fires.
+    if (limit === 0) socket.destroy();
+    else socket.setTimeout(limit);
+  });
+}
+
 /** node:http(s) with one keep-alive agent per client, a whole-request timeout and a bounded response body. */
 export function createHttpTransport(options: TransportOptions): HttpTransport {
   const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, maxFreeSockets: options.maxSockets };
   const httpAgent = new http.Agent(agentOptions);
   const httpsAgent = new https.Agent({ ...agentOptions, rejectUnauthorized: options.rejectUnauthorized });
+  const idleLimits = new WeakMap<net.Socket, number>();
+  closeIdleSockets(httpAgent, idleLimits);
+  closeIdleSockets(httpsAgent, idleLimits);
   let closed = false;
 
   function request(req: HttpRequest): Promise<HttpResponse> {
@@ -99,6 +130,8 @@ export function createHttpTransport(options: TransportOptions): HttpTransport {
         fail(new TransportError(`no answer within ${req.timeoutMs} ms`, 'ETIMEDOUT_CLIENT', written, req.timeoutMs));
       }, req.timeoutMs);
 
+      // A reused socket still carries its idle limit: no limit while a call runs on it (the timer above bounds that).
+      outgoing.on('socket', (socket: net.Socket) => socket.setTimeout(0));
       outgoing.on('finish', () => {
         written = true;
       });
@@ -108,6 +141,7 @@ export function createHttpTransport(options: TransportOptions): HttpTransport {
       });
       outgoing.on('response', (res) => {
         written = true;
+        idleLimits.set(res.socket, idleLimitMs(res.headers['keep-alive']?.toString()));
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { createOdooClient, OdooError, type OdooClientWithState } from '../../../nodes/lib/odoo';
+import { idleLimitMs } from '../../../nodes/lib/odoo/transport';
 import { failure, freePort, json, startFakeServer, type FakeServer } from './fake-server';
 
 
@@ -102,6 +103,47 @@ describe('odoo client: transport', () => {
     for (let i = 0; i < 5; i += 1) await c.call('res.partner', 'search_count', { domain: [] });
     assert.equal(server.requests.length, 5);
     assert.equal(server.connections, 1);
+  });
+
+  it('closes an idle socket a second before the keep-alive timeout the server announced, before the server does', async () => {
+    // The server itself would keep the socket for 5 s (Node's default); it tells the client 2 s.
+    let clientClosedAfterMs: number | undefined;
+    server.handle((_req, res, raw) => {
+      const answeredAt = Date.now();
+      raw.socket.once('end', () => {
+        clientClosedAfterMs = Date.now() - answeredAt;
+      });
+      json(res, 200, 1, { 'Keep-Alive': 'timeout=2' });
+    });
+    await json2().call('res.partner', 'search_count', { domain: [] });
+    for (let waited = 0; clientClosedAfterMs === undefined && waited < 3_500; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(clientClosedAfterMs !== undefined, 'the client kept the idle socket past the announced timeout');
+    assert.ok(clientClosedAfterMs >= 900, `closed after ${clientClosedAfterMs} ms`);
+    // The next call opens a new connection instead of reusing one the server may be closing.
+    await client?.call('res.partner', 'search_count', { domain: [] });
+    assert.equal(server.connections, 2);
+  });
+
+  it('lets a call on a reused socket run longer than the idle limit', async () => {
+    let calls = 0;
+    server.handle((_req, res) => {
+      calls += 1;
+      setTimeout(() => json(res, 200, calls, { 'Keep-Alive': 'timeout=2' }), calls === 1 ? 0 : 1_500);
+    });
+    const c = json2();
+    await c.call('res.partner', 'search_count', { domain: [] });
+    assert.equal(await c.call('res.partner', 'search_count', { domain: [] }), 2);
+    assert.equal(server.connections, 1, 'the second call reused the socket');
+  });
+
+  it('reads the idle limit from the Keep-Alive header: its timeout less a second, 4 s without one, 10 min at most', () => {
+    assert.equal(idleLimitMs('timeout=5'), 4_000);
+    assert.equal(idleLimitMs('timeout=75, max=1000'), 74_000);
+    assert.equal(idleLimitMs('max=100, timeout=3'), 2_000);
+    assert.equal(idleLimitMs('timeout=1'), 0);
+    assert.equal(idleLimitMs('timeout=86400'), 600_000);
+    assert.equal(idleLimitMs(undefined), 4_000);
+    assert.equal(idleLimitMs('max=100'), 4_000);
   });
 
   it('refuses an answer larger than maxResponseBytes as a protocol error', async () => {
