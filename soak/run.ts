@@ -100,6 +100,9 @@ async function replayAndDrain(agent: http.Agent, adminUrl: string, odooUrl: stri
       const ids = fresh.slice(i, i + 500).map((d) => d.id);
       const answer = await requestJson(agent, `${adminUrl}/odoo-middleware/dead-letters/replay`, { body: { ids }, timeoutMs: 30_000 });
       if (answer.status !== 200) throw new Error(`replay answered ${answer.status}: ${JSON.stringify(answer.body).slice(0, 500)}`);
+      const { conflicts = [], notFound = [] } = answer.body as { conflicts?: Array<{ id: string; reason: string; message: string }>; notFound?: string[] };
+      for (const c of conflicts) log(`    replay refused: ${c.id} ${c.reason}: ${c.message}`);
+      for (const id of notFound) log(`    replay refused: ${id} not found`);
       ids.forEach((id) => replayed.add(id));
     }
     // Replays leave at the retry nodes' replay rate; then let pending retries and chatter notes settle.

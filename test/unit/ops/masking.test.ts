@@ -13,7 +13,8 @@ describe('PII masker', () => {
   });
 
   it('leaves order numbers, epoch times, ids and look-alikes that fail their checksum', () => {
-    for (const text of ['order S00042', 'at 1764582000000', 'ids [1, 2, 3]', 'card 4111 1111 1111 1112', 'DE00 3704 0044 0532 0130 00', 'sale.order(12,)']) {
+    // The UUID holds 0536746184116938, which passes Luhn: a dead letter with this id could not be replayed from the list.
+    for (const text of ['order S00042', 'at 1764582000000', 'ids [1, 2, 3]', 'card 4111 1111 1111 1112', 'DE00 3704 0044 0532 0130 00', 'sale.order(12,)', 'f7f05367-4618-4116-938e-ccaebde8e0f8', 'ref_4111111111111111']) {
       assert.equal(masker.maskText(text), text);
     }
   });
