@@ -1,4 +1,4 @@
-import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
+import type { Node, NodeAPI } from 'node-red';
 import { wireSlaNode, type SlaNodeDef } from './lib/runtime/sla';
 
 export = (RED: NodeAPI): void => {
@@ -12,7 +12,6 @@ export = (RED: NodeAPI): void => {
       counts: () => (late > 0 ? `${inTime} in time, ${late} late` : `${inTime} in time`),
       handle: (monitor, key) => monitor.close(key),
       deliver: (result, msg, send) => {
-        (msg as NodeMessageInFlow & { sla?: unknown }).sla = result;
         if (result.found && result.withinDeadline) inTime += 1;
         else if (result.found) late += 1;
         send(msg);

@@ -26,7 +26,6 @@ export = (RED: NodeAPI): void => {
         return monitor.open(key, { correlationId: typeof correlationId === 'string' ? correlationId : undefined, nodeId: node.id, flowId: node.z });
       },
       deliver: (result, msg, send) => {
-        (msg as NodeMessageInFlow & { sla?: unknown }).sla = result;
         if (result.opened) opened += 1;
         send([msg, null]);
       },

@@ -56,7 +56,7 @@ export interface SlaNodeSpec<R> {
   /** Runs once the sla config is found; returns what to undo on close. */
   attach?(config: SlaConfigNode, status: ThrottledStatus): () => void;
   handle(monitor: SlaMonitor, key: string, msg: NodeMessageInFlow): Promise<R>;
-  /** Records the result on the message and sends it. */
+  /** Counts the result (already on `msg.sla`) and sends the message on. */
   deliver(result: R, msg: NodeMessageInFlow, send: Send): void;
 }
 
@@ -90,6 +90,7 @@ export function wireSlaNode<R>(RED: NodeAPI, node: Node, def: SlaNodeDef, spec: 
       .then((key) => spec.handle(monitor, key, msg))
       .then(
         (result) => {
+          (msg as NodeMessageInFlow & { sla?: unknown }).sla = result;
           spec.deliver(result, msg, send);
           status.update();
           done();
